@@ -1,0 +1,85 @@
+"""The one typed settings object, read from `CG_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_HASH_KEY = "dev-only-hash-key-change-me"
+
+
+class Settings(BaseSettings):
+    """Process configuration; every field maps to `CG_<FIELD>` (case-insensitive)."""
+
+    model_config = SettingsConfigDict(env_prefix="CG_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("./data"),
+        description="Root for the embedded store, demo data, models and reports.",
+    )
+    graph_url: str = Field(
+        default="falkordb-embedded://",
+        description=(
+            "Graph backend: `falkordb-embedded://[DIR]` (default; DIR defaults to "
+            "`$CG_DATA_DIR/falkordb`), `redis://HOST:PORT` (external FalkorDB), "
+            "`bolt://…` or `neo4j://…` (Neo4j 5, routing with neo4j://)."
+        ),
+    )
+    graph_name: str = Field(
+        default="customer_graph",
+        description="FalkorDB graph key / Neo4j database name.",
+    )
+    neo4j_user: str = Field(default="neo4j", description="Neo4j user.")
+    neo4j_password: SecretStr = Field(
+        default=SecretStr("neo4j"), description="Neo4j password (or FalkorDB password)."
+    )
+    falkordb_fsync: Literal["always", "everysec"] = Field(
+        default="always",
+        description="Embedded FalkorDB AOF fsync policy: `always` loses nothing acknowledged.",
+    )
+    write_batch_size: int = Field(
+        default=2000, ge=1, le=100_000, description="Rows per UNWIND batch in bulk writes."
+    )
+    query_timeout_ms: int = Field(
+        default=30_000, ge=100, description="Per-query timeout sent to the graph backend."
+    )
+    cypher_dir: Path | None = Field(
+        default=None,
+        description="Folder of `.cypher` query files; default: the repository's `cypher/`.",
+    )
+    hash_key: SecretStr = Field(
+        default=SecretStr(DEV_HASH_KEY),
+        description="HMAC key for pseudonymising emails and phones (set it in production).",
+    )
+    demo_people: int = Field(default=5000, ge=10, description="People in the demo world.")
+    demo_seed: int = Field(default=42, description="Seed of the demo world generator.")
+    log_level: str = Field(default="INFO", description="Log level.")
+
+    @field_validator("graph_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        schemes = ("falkordb-embedded://", "redis://", "rediss://", "bolt", "neo4j")
+        if not value.startswith(schemes):
+            raise ValueError(
+                "graph_url must start with falkordb-embedded://, redis://, bolt:// or neo4j://"
+            )
+        return value
+
+    @property
+    def demo_dir(self) -> Path:
+        """Where the demo world's files are written."""
+        return self.data_dir / "demo"
+
+    def using_dev_hash_key(self) -> bool:
+        """True when the HMAC key is still the development default."""
+        return self.hash_key.get_secret_value() == DEV_HASH_KEY
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

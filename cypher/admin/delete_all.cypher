@@ -1,0 +1,3 @@
+// Delete every node and relationship of the graph (tests and `store reset` only).
+MATCH (n)
+DETACH DELETE n
