@@ -85,7 +85,7 @@ def _answers(endpoint: Endpoint, timeout: float = 1.0) -> bool:
         socket_connect_timeout=timeout,
     )
     try:
-        client.execute_command("GRAPH.LIST")
+        client.execute_command("GRAPH.LIST")  # type: ignore[no-untyped-call]
         return True
     except redis.RedisError:
         return False

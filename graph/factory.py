@@ -43,6 +43,7 @@ async def open_graph_store(config: GraphConfig, *, ensure_schema: bool = True) -
         from graph.falkordb_store import FalkorDBStore
 
         server = None
+        password: str | None
         if scheme == EMBEDDED_SCHEME:
             server = EmbeddedFalkorDB(config.embedded_dir(), fsync=config.fsync)
             # Synchronous on purpose: the kernel's parent-death signal is bound to the

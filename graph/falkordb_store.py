@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -99,7 +100,10 @@ class FalkorDBStore(GraphStore):
 
     def _connect(self, host: str, port: int, password: str | None) -> None:
         self.address = f"{host}:{port}"
-        self._db = FalkorDB(host=host, port=port, password=password)
+        try:  # the client probes for a cluster (synchronously) while it is constructed
+            self._db = FalkorDB(host=host, port=port, password=password)
+        except redis.exceptions.RedisError as error:
+            raise _translate(error, "connect") from error
         self._graph: AsyncGraph = self._db.select_graph(self.graph_name)
 
     async def _reconnect(self) -> bool:
@@ -194,7 +198,9 @@ class FalkorDBStore(GraphStore):
             if any((index.label, p) not in indexed for p in index.properties):
                 await self._call(
                     index.name,
-                    lambda i=index: self._graph.create_node_range_index(i.label, *i.properties),
+                    functools.partial(
+                        self._graph.create_node_range_index, index.label, *index.properties
+                    ),
                 )
         wanted = [i for i in SCHEMA if i.unique]
         existing = {(c["label"], tuple(c["properties"])) for c in await self._constraints()}
@@ -202,8 +208,8 @@ class FalkorDBStore(GraphStore):
             if (index.label, index.properties) not in existing:
                 await self._call(
                     index.name,
-                    lambda i=index: self._graph.create_node_unique_constraint(
-                        i.label, *i.properties
+                    functools.partial(
+                        self._graph.create_node_unique_constraint, index.label, *index.properties
                     ),
                 )
         await self._await_constraints()

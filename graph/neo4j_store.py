@@ -32,9 +32,9 @@ def _driver_hook(value: Any) -> Any:
     if isinstance(value, (neo4j.time.DateTime, neo4j.time.Date, neo4j.time.Time)):
         return value.to_native()
     if isinstance(value, neo4j.graph.Node):
-        return entity(dict(value.items()), _driver_hook, _labels=sorted(value.labels))
+        return entity(dict(value), _driver_hook, _labels=sorted(value.labels))
     if isinstance(value, neo4j.graph.Relationship):
-        return entity(dict(value.items()), _driver_hook, _type=value.type)
+        return entity(dict(value), _driver_hook, _type=value.type)
     if isinstance(value, neo4j.graph.Path):
         return {
             "nodes": [plain(n, _driver_hook) for n in value.nodes],
@@ -113,7 +113,7 @@ class Neo4jStore(GraphStore):
     async def _execute(
         self, cypher: Cypher, params: Params | None, routing: RoutingControl
     ) -> neo4j.EagerResult:
-        query = neo4j.Query(cypher.text, timeout=self.timeout_s)  # type: ignore[arg-type]
+        query = neo4j.Query(cypher.text, timeout=self.timeout_s)
 
         async def run() -> neo4j.EagerResult:
             return await self._driver.execute_query(
@@ -125,7 +125,7 @@ class Neo4jStore(GraphStore):
     @staticmethod
     def _rows(result: neo4j.EagerResult) -> list[Row]:
         return [
-            {key: plain(value, _driver_hook) for key, value in record.items()}
+            {key: plain(value, _driver_hook) for key, value in record.items()}  # type: ignore[no-untyped-call]
             for record in result.records
         ]
 
@@ -145,7 +145,7 @@ class Neo4jStore(GraphStore):
         async def work(tx: AsyncManagedTransaction) -> WriteSummary:
             total = WriteSummary()
             for cypher, params in resolved:
-                result = await tx.run(cypher.text, params)  # type: ignore[arg-type]
+                result = await tx.run(cypher.text, params)
                 total = total + _summary((await result.consume()).counters)
             return total
 

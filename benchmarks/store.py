@@ -1,0 +1,147 @@
+"""Write throughput (UNWIND batches) and indexed lookup latency of the embedded store.
+
+Writes `--rows` records, each with 3 identifiers (so 4 nodes and 3 relationships a row),
+through the product's own query files, at several batch sizes in one run so their ratios
+can be compared; then times point lookups by indexed key. The last stdout line is one JSON
+object.
+
+    python benchmarks/store.py --rows 100000 --batch-sizes 500,2000,5000 --lookups 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from graph.factory import GraphConfig, open_graph_store
+from graph.port import GraphStore
+
+
+def _record_rows(prefix: str, count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": f"{prefix}:{i}",
+            "source": prefix,
+            "source_id": str(i),
+            "updated_at": 1_700_000_000_000 + i,
+            "ingested_at": 1_700_000_000_000,
+            "attrs": {"first_name": f"name{i}", "city": "Leeds", "postcode": f"LS{i % 30} 1AA"},
+        }
+        for i in range(count)
+    ]
+
+
+def _link_rows(prefix: str, count: int) -> list[dict[str, Any]]:
+    rows = []
+    for i in range(count):
+        for kind in ("email", "login", "cookie"):
+            value = f"{prefix}-{kind}-{i}"
+            rows.append(
+                {
+                    "record_key": f"{prefix}:{i}",
+                    "key": f"{kind}:{value}",
+                    "type": kind,
+                    "value": value,
+                }
+            )
+    return rows
+
+
+async def _write(store: GraphStore, prefix: str, rows: int, batch: int) -> dict[str, Any]:
+    records, links = _record_rows(prefix, rows), _link_rows(prefix, rows)
+    started = time.perf_counter()
+    for start in range(0, rows, batch):
+        await store.write_batch(
+            "records/upsert_records", records[start : start + batch], batch_size=batch
+        )
+        await store.write_batch(
+            "records/link_identifiers", links[start * 3 : (start + batch) * 3], batch_size=batch * 3
+        )
+    seconds = time.perf_counter() - started
+    return {
+        "batch_size": batch,
+        "rows": rows,
+        "seconds": round(seconds, 3),
+        "rows_per_s": round(rows / seconds, 1),
+        "relationships_per_s": round(rows * 3 / seconds, 1),
+    }
+
+
+async def _lookups(store: GraphStore, prefix: str, rows: int, count: int) -> list[float]:
+    rng = random.Random(7)
+    latencies = []
+    for _ in range(count):
+        key = f"{prefix}:{rng.randrange(rows)}"
+        started = time.perf_counter()
+        found = await store.read("records/get_records", {"keys": [key]})
+        latencies.append((time.perf_counter() - started) * 1000)
+        assert len(found) == 1 and len(found[0]["identifier_keys"]) == 3
+    return latencies
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="cg-bench-"))
+    store = await open_graph_store(
+        GraphConfig(url="falkordb-embedded://", data_dir=data_dir, fsync=args.fsync)
+    )
+    try:
+        await store.write("admin/delete_all")
+        sizes = [int(s) for s in args.batch_sizes.split(",")]
+        runs = [await _write(store, f"b{size}", args.rows, size) for size in sizes]
+        best = max(runs, key=lambda r: r["rows_per_s"])
+        latencies = await _lookups(store, f"b{best['batch_size']}", args.rows, args.lookups)
+        server_pid = store.server.endpoint.pid if getattr(store, "server", None) else None
+        rss_mb = psutil.Process(server_pid).memory_info().rss / 2**20 if server_pid else None
+    finally:
+        await store.close()
+    base = runs[0]["rows_per_s"]
+    return {
+        "benchmark": "store",
+        "backend": "falkordb-embedded",
+        "fsync": args.fsync,
+        "rows": args.rows,
+        "nodes_per_row": 4,
+        "relationships_per_row": 3,
+        "write_rows_per_s": best["rows_per_s"],
+        "write_best_batch_size": best["batch_size"],
+        "write_runs": [{**r, "ratio_to_first": round(r["rows_per_s"] / base, 2)} for r in runs],
+        "lookups": args.lookups,
+        "lookup_p50_ms": round(statistics.median(latencies), 3),
+        "lookup_p99_ms": round(_percentile(latencies, 0.99), 3),
+        "lookup_mean_ms": round(statistics.fmean(latencies), 3),
+        "server_rss_mb": round(rss_mb, 1) if rss_mb else None,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--batch-sizes", default="500,2000,5000")
+    parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument("--fsync", choices=["always", "everysec"], default="always")
+    parser.add_argument("--data-dir", default=None, help="default: a new temporary folder")
+    print(json.dumps(asyncio.run(main(parser.parse_args()))))

@@ -1,0 +1,65 @@
+"""Composition helpers for entry points: settings → store, pseudonymiser, signal handling."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import FrameType
+
+from customer_graph.settings import Settings
+from graph.factory import GraphConfig, open_graph_store
+from graph.port import GraphStore
+from ingestion.pseudonymise import Pseudonymiser
+
+log = logging.getLogger("customer_graph")
+
+
+def graph_config(settings: Settings) -> GraphConfig:
+    """The graph layer's configuration, taken from the settings."""
+    return GraphConfig(
+        url=settings.graph_url,
+        data_dir=settings.data_dir,
+        graph_name=settings.graph_name,
+        user=settings.neo4j_user,
+        password=settings.neo4j_password.get_secret_value(),
+        fsync=settings.falkordb_fsync,
+        batch_size=settings.write_batch_size,
+        timeout_ms=settings.query_timeout_ms,
+        cypher_dir=settings.cypher_dir,
+    )
+
+
+@asynccontextmanager
+async def graph_store(settings: Settings) -> AsyncIterator[GraphStore]:
+    """Open the configured store for the duration of a block, and close it after."""
+    store = await open_graph_store(graph_config(settings))
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+def pseudonymiser(settings: Settings) -> Pseudonymiser:
+    """The identifier hasher, keyed from the settings (warns on the development key)."""
+    if settings.using_dev_hash_key():
+        log.warning("CG_HASH_KEY is the development default: set a secret key in production")
+    return Pseudonymiser(settings.hash_key.get_secret_value().encode())
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so `finally` blocks close stores and stop servers."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def configure_logging(level: str) -> None:
+    """Plain log lines on stderr."""
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )

@@ -1,0 +1,259 @@
+"""One case per query file: seeds what the query needs and checks what it does."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from graph.port import GraphStore
+
+Case = Callable[[GraphStore], Awaitable[None]]
+CASES: dict[str, Case] = {}
+
+RECORD = {"source": "crm", "updated_at": 10, "ingested_at": 11}
+ITEM = {"category": "home", "brand": "Acme", "price": 2.5, "currency": "GBP", "description": ""}
+
+
+def case(name: str) -> Callable[[Case], Case]:
+    """Register the check of one query file."""
+
+    def register(fn: Case) -> Case:
+        CASES[name] = fn
+        return fn
+
+    return register
+
+
+async def seed_records(store: GraphStore, *ids: str) -> None:
+    """Records crm:<id> with a first name."""
+    rows = [{**RECORD, "key": f"crm:{i}", "source_id": i, "attrs": {"first_name": i}} for i in ids]
+    await store.write_batch("records/upsert_records", rows)
+
+
+async def seed_items(store: GraphStore, *ids: str) -> None:
+    """Items with default attributes."""
+    rows = [{**ITEM, "id": i, "title": f"T{i}", "in_stock": True} for i in ids]
+    await store.write_batch("items/upsert_items", rows)
+
+
+async def seed_customers(store: GraphStore, *ids: str) -> None:
+    """Customers with no golden attributes."""
+    rows = [{"id": i, "created_at": 1, "updated_at": 1, "attrs": {}} for i in ids]
+    await store.write_batch("customers/upsert_customers", rows)
+
+
+async def link(store: GraphStore, record: str, key: str) -> None:
+    """Attach identifier `key` (`type:value`) to record crm:<record>."""
+    kind, _, value = key.partition(":")
+    row = {"record_key": f"crm:{record}", "key": key, "type": kind, "value": value}
+    await store.write_batch("records/link_identifiers", [row])
+
+
+def interaction(key: str, item: str, **overrides: Any) -> dict[str, Any]:
+    """An interaction row for `key` on `item`."""
+    kind, _, value = key.partition(":")
+    row = {"id_key": key, "id_type": kind, "id_value": value, "item_id": item, "type": "purchase"}
+    return {**row, "count": 1, "first_at": 100, "last_at": 100, "weight": 5.0, **overrides}
+
+
+@case("records/upsert_records")
+async def _upsert_records(store: GraphStore) -> None:
+    await seed_records(store, "1")
+    row = {**RECORD, "key": "crm:1", "source_id": "1", "updated_at": 20, "ingested_at": 99}
+    summary = await store.write_batch(
+        "records/upsert_records", [{**row, "attrs": {"city": "Leeds"}}]
+    )
+    assert summary.nodes_created == 0
+    [got] = await store.read("records/get_records", {"keys": ["crm:1"]})
+    record = got["record"]
+    assert (record["first_name"], record["city"], record["updated_at"]) == ("1", "Leeds", 20)
+    assert record["ingested_at"] == 11, "ingested_at is set once, on create"
+
+
+@case("records/link_identifiers")
+async def _link_identifiers(store: GraphStore) -> None:
+    await seed_records(store, "1", "2")
+    await link(store, "1", "email:h")
+    await link(store, "2", "email:h")
+    await link(store, "2", "email:h")
+    counts = {r["type"]: r["count"] for r in await store.read("stats/relationship_counts")}
+    assert counts == {"HAS_ID": 2}
+    nodes = {r["label"]: r["count"] for r in await store.read("stats/node_counts")}
+    assert nodes["Identifier"] == 1
+
+
+@case("records/get_records")
+async def _get_records(store: GraphStore) -> None:
+    await seed_records(store, "1", "2", "3")
+    await link(store, "1", "login:a")
+    await seed_customers(store, "C")
+    await store.write_batch(
+        "customers/assign_records", [{"record_key": "crm:1", "customer_id": "C"}]
+    )
+    rows = await store.read("records/get_records", {"keys": ["crm:2", "crm:1", "crm:x"]})
+    assert [r["record"]["key"] for r in rows] == ["crm:1", "crm:2"]
+    assert rows[0]["identifier_keys"] == ["login:a"]
+    assert rows[0]["customer_id"] == "C"
+    assert rows[1]["identifier_keys"] == []
+    assert rows[1]["customer_id"] is None
+
+
+@case("identifiers/set_seen_with")
+async def _set_seen_with(store: GraphStore) -> None:
+    row = {
+        "a_key": "cookie:c",
+        "a_type": "cookie",
+        "a_value": "c",
+        "b_key": "login:u",
+        "b_type": "login",
+        "b_value": "u",
+        "count": 3,
+        "first_at": 1,
+        "last_at": 9,
+    }
+    await store.write_batch("identifiers/set_seen_with", [row])
+    await store.write_batch("identifiers/set_seen_with", [row])
+    counts = {r["type"]: r["count"] for r in await store.read("stats/relationship_counts")}
+    assert counts == {"SEEN_WITH": 1}
+
+
+@case("identifiers/records_by_identifier")
+async def _records_by_identifier(store: GraphStore) -> None:
+    await seed_records(store, "1", "2")
+    await link(store, "1", "phone:p")
+    await link(store, "2", "phone:p")
+    rows = await store.read("identifiers/records_by_identifier", {"key": "phone:p"})
+    assert rows == [
+        {"record_key": "crm:1", "source": "crm", "customer_id": None},
+        {"record_key": "crm:2", "source": "crm", "customer_id": None},
+    ]
+
+
+@case("items/upsert_items")
+async def _upsert_items(store: GraphStore) -> None:
+    await seed_items(store, "A")
+    update = {**ITEM, "id": "A", "title": "New", "price": 3.0, "in_stock": False}
+    summary = await store.write_batch("items/upsert_items", [update])
+    assert summary.nodes_created == 0
+    [item] = await store.read("items/get_items", {"ids": ["A"]})
+    assert (item["title"], item["price"], item["in_stock"]) == ("New", 3.0, False)
+
+
+@case("items/get_items")
+async def _get_items(store: GraphStore) -> None:
+    await seed_items(store, "B", "A", "C")
+    rows = await store.read("items/get_items", {"ids": ["C", "A", "missing"]})
+    assert [r["id"] for r in rows] == ["A", "C"]
+    assert rows[0] == {
+        "id": "A",
+        "title": "TA",
+        "category": "home",
+        "brand": "Acme",
+        "price": 2.5,
+        "currency": "GBP",
+        "in_stock": True,
+    }
+
+
+@case("interactions/set_interactions")
+async def _set_interactions(store: GraphStore) -> None:
+    await seed_items(store, "A")
+    row = interaction("cookie:c", "A", count=4, weight=20.0, first_at=1, last_at=50)
+    await store.write_batch("interactions/set_interactions", [row])
+    await store.write_batch("interactions/set_interactions", [row])
+    await store.write_batch("interactions/set_interactions", [interaction("cookie:c", "nope")])
+    [got] = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
+    assert (got["count"], got["weight"], got["first_at"], got["last_at"]) == (4, 20.0, 1, 50)
+
+
+@case("interactions/add_interactions")
+async def _add_interactions(store: GraphStore) -> None:
+    await seed_items(store, "A")
+    first = interaction("cookie:c", "A", first_at=100, last_at=100)
+    earlier = interaction("cookie:c", "A", first_at=40, last_at=60, count=2, weight=2.0)
+    later = interaction("cookie:c", "A", first_at=300, last_at=300)
+    for row in (first, earlier, later):
+        await store.write_batch("interactions/add_interactions", [row])
+    [got] = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
+    assert (got["count"], got["weight"], got["first_at"], got["last_at"]) == (4, 12.0, 40, 300)
+
+
+@case("interactions/by_identifiers")
+async def _by_identifiers(store: GraphStore) -> None:
+    await seed_items(store, "A", "B")
+    rows = [
+        interaction("cookie:c", "B", type="product_view", weight=1.0),
+        interaction("cookie:c", "A"),
+        interaction("login:u", "A"),
+    ]
+    await store.write_batch("interactions/set_interactions", rows)
+    got = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
+    assert [(r["item_id"], r["type"]) for r in got] == [("A", "purchase"), ("B", "product_view")]
+
+
+@case("customers/upsert_customers")
+async def _upsert_customers(store: GraphStore) -> None:
+    rows = [{"id": "C", "created_at": 1, "updated_at": 1, "attrs": {"first_name": "Ann"}}]
+    await store.write_batch("customers/upsert_customers", rows)
+    rows = [{"id": "C", "created_at": 5, "updated_at": 5, "attrs": {"city": "York"}}]
+    await store.write_batch("customers/upsert_customers", rows)
+    [got] = await store.read("customers/get_customer", {"id": "C"})
+    customer = got["customer"]
+    assert (customer["created_at"], customer["updated_at"], customer["city"]) == (1, 5, "York")
+
+
+@case("customers/assign_records")
+async def _assign_records(store: GraphStore) -> None:
+    await seed_records(store, "1")
+    await seed_customers(store, "A", "B")
+    move = [{"record_key": "crm:1", "customer_id": "A"}]
+    await store.write_batch("customers/assign_records", move)
+    summary = await store.write_batch(
+        "customers/assign_records", [{"record_key": "crm:1", "customer_id": "B"}]
+    )
+    assert (summary.relationships_deleted, summary.relationships_created) == (1, 1)
+    [rec] = await store.read("records/get_records", {"keys": ["crm:1"]})
+    assert rec["customer_id"] == "B"
+    counts = {r["type"]: r["count"] for r in await store.read("stats/relationship_counts")}
+    assert counts == {"BELONGS_TO": 1}
+
+
+@case("customers/get_customer")
+async def _get_customer(store: GraphStore) -> None:
+    await seed_records(store, "1", "2")
+    await link(store, "1", "email:e")
+    await link(store, "2", "email:e")
+    await seed_customers(store, "C")
+    rows = [{"record_key": f"crm:{i}", "customer_id": "C"} for i in ("1", "2")]
+    await store.write_batch("customers/assign_records", rows)
+    [got] = await store.read("customers/get_customer", {"id": "C"})
+    assert sorted(got["record_keys"]) == ["crm:1", "crm:2"]
+    assert got["identifier_keys"] == ["email:e"]
+    assert await store.read("customers/get_customer", {"id": "nobody"}) == []
+
+
+@case("customers/find_by_identifier")
+async def _find_by_identifier(store: GraphStore) -> None:
+    await seed_records(store, "1")
+    await link(store, "1", "login:u")
+    await seed_customers(store, "C")
+    await store.write_batch(
+        "customers/assign_records", [{"record_key": "crm:1", "customer_id": "C"}]
+    )
+    seen: dict[str, Any] = {
+        "a_key": "cookie:c",
+        "a_type": "cookie",
+        "a_value": "c",
+        "b_key": "login:u",
+    }
+    seen |= {"b_type": "login", "b_value": "u", "count": 1, "first_at": 1, "last_at": 1}
+    await store.write_batch("identifiers/set_seen_with", [seen])
+    assert await store.read("customers/find_by_identifier", {"key": "login:u"}) == [
+        {"direct_ids": ["C"], "via_ids": []}
+    ]
+    assert await store.read("customers/find_by_identifier", {"key": "cookie:c"}) == [
+        {"direct_ids": [], "via_ids": ["C"]}
+    ]
+    assert await store.read("customers/find_by_identifier", {"key": "cookie:none"}) == [
+        {"direct_ids": [], "via_ids": []}
+    ]

@@ -1,0 +1,19 @@
+"""Every query file in cypher/ runs, and does what it says, on every backend."""
+
+from __future__ import annotations
+
+import pytest
+
+import tests.contract.query_cases_more  # noqa: F401  (registers its cases)
+from graph.port import GraphStore
+from graph.queries import QueryCatalog
+from tests.contract.query_cases import CASES
+
+
+def test_every_query_file_has_a_contract_case() -> None:
+    assert set(QueryCatalog().names()) == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+async def test_query(store: GraphStore, name: str) -> None:
+    await CASES[name](store)
