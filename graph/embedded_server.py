@@ -93,6 +93,31 @@ def _answers(endpoint: Endpoint, timeout: float = 1.0) -> bool:
         client.close()
 
 
+def compact_aof(endpoint: Endpoint, timeout_s: float = 120.0) -> None:
+    """Rewrite the AOF into an RDB base + empty increment, and wait until it is done.
+
+    Replaying index definitions and MERGEs from the AOF is quadratic (the indexes are not
+    usable while loading); from the RDB base, indexes and data load in one pass.
+    """
+    client = redis.Redis(host=endpoint.host, port=endpoint.port, password=endpoint.password)
+    try:
+        if not int(client.info("persistence").get("aof_enabled", 0)):
+            return
+        with contextlib.suppress(redis.ResponseError):  # "already in progress" is fine
+            client.bgrewriteaof()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            info = client.info("persistence")
+            if not int(info["aof_rewrite_in_progress"]) and not int(info["aof_rewrite_scheduled"]):
+                if info.get("aof_last_bgrewrite_status") != "ok":
+                    raise EmbeddedServerError(f"AOF rewrite failed: {info}")
+                return
+            time.sleep(0.05)
+        raise EmbeddedServerError(f"AOF rewrite still running after {timeout_s}s")
+    finally:
+        client.close()
+
+
 class EmbeddedFalkorDB:
     """Starts, finds, reuses and stops the FalkorDB server of one data folder."""
 
@@ -140,8 +165,10 @@ class EmbeddedFalkorDB:
     def ensure_running(self, detached: bool = False) -> Endpoint:
         """Reuse this folder's running server, or start one and wait until it is ready."""
         with self._lock():
-            if self._process is not None and self._process.poll() is None and self.endpoint:
-                return self.endpoint
+            if self._process is not None and self.endpoint is not None:
+                if self._process.poll() is None and _answers(self.endpoint):
+                    return self.endpoint
+                self._reap()  # our server died or hangs: make sure it is gone first
             found = self.running()
             if found is not None:
                 self.endpoint, self.owned = found, False
@@ -204,11 +231,21 @@ class EmbeddedFalkorDB:
             atexit.register(self.stop)
         return endpoint
 
+    def _reap(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=30)
+
     def stop(self, timeout_s: float = 30.0) -> None:
         """Stop the server if this process started it (AOF is flushed by the shutdown)."""
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
+        if self.endpoint is not None:
+            with contextlib.suppress(redis.RedisError, EmbeddedServerError):
+                compact_aof(self.endpoint)  # so the next start loads fast
         process.terminate()
         try:
             process.wait(timeout=timeout_s)
@@ -224,6 +261,8 @@ class EmbeddedFalkorDB:
         endpoint = self.running()
         if endpoint is None:
             return False
+        with contextlib.suppress(redis.RedisError, EmbeddedServerError):
+            compact_aof(endpoint)
         os.kill(endpoint.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
         while _pid_alive(endpoint.pid) and time.monotonic() < deadline:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -194,8 +195,10 @@ class FalkorDBStore(GraphStore):
         # db.indexes lists one row per label with every indexed property of that label.
         rows = await self._procedure_rows("db.indexes")
         indexed = {(str(r[0]), str(p)) for r in rows for p in r[1]}
+        changed = False
         for index in SCHEMA:
             if any((index.label, p) not in indexed for p in index.properties):
+                changed = True
                 await self._call(
                     index.name,
                     functools.partial(
@@ -206,6 +209,7 @@ class FalkorDBStore(GraphStore):
         existing = {(c["label"], tuple(c["properties"])) for c in await self._constraints()}
         for index in wanted:
             if (index.label, index.properties) not in existing:
+                changed = True
                 await self._call(
                     index.name,
                     functools.partial(
@@ -213,6 +217,27 @@ class FalkorDBStore(GraphStore):
                     ),
                 )
         await self._await_constraints()
+        if changed:
+            await self._compact_aof()
+
+    async def _compact_aof(self) -> None:
+        """Put index definitions in the AOF's RDB base (see embedded_server.compact_aof)."""
+
+        async def rewrite() -> None:
+            info = await self._db.connection.info("persistence")
+            if not int(info.get("aof_enabled", 0)):
+                return
+            with contextlib.suppress(redis.exceptions.ResponseError):
+                await self._db.connection.bgrewriteaof()
+            while True:
+                info = await self._db.connection.info("persistence")
+                if not int(info["aof_rewrite_in_progress"]) and not int(
+                    info["aof_rewrite_scheduled"]
+                ):
+                    return
+                await asyncio.sleep(0.05)
+
+        await self._call("bgrewriteaof", rewrite)
 
     async def _procedure_rows(self, procedure: str) -> list[Any]:
         """Rows of a listing procedure; a graph that does not exist yet has none."""
