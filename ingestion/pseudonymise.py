@@ -32,6 +32,8 @@ def normalise_phone(raw: str | None, region: str = "GB") -> str | None:
         return None
     if not phonenumbers.is_possible_number(parsed):
         return None
+    if len(set(str(parsed.national_number))) <= 1:  # 0000000000, 1111111111: placeholders
+        return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
