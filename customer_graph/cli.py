@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from customer_graph.commands import demo, store
+from customer_graph.commands import demo, dlq, ingest, serve, store
 from customer_graph.runtime import configure_logging, exit_cleanly_on_sigterm
 from customer_graph.settings import get_settings
 
@@ -16,7 +16,10 @@ app = typer.Typer(
 )
 app.command("demo-data")(demo.demo_data)
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
 app.add_typer(store.app, name="store")
+app.add_typer(ingest.app, name="ingest")
+app.add_typer(dlq.app, name="dlq")
 
 
 @app.callback()

@@ -12,6 +12,9 @@ from types import FrameType
 from customer_graph.settings import Settings
 from graph.factory import GraphConfig, open_graph_store
 from graph.port import GraphStore
+from ingestion.dead_letters import DeadLetterStore
+from ingestion.event_log import EventLog
+from ingestion.pipeline import IngestPipeline
 from ingestion.pseudonymise import Pseudonymiser
 
 log = logging.getLogger("customer_graph")
@@ -46,7 +49,33 @@ def pseudonymiser(settings: Settings) -> Pseudonymiser:
     """The identifier hasher, keyed from the settings (warns on the development key)."""
     if settings.using_dev_hash_key():
         log.warning("CG_HASH_KEY is the development default: set a secret key in production")
-    return Pseudonymiser(settings.hash_key.get_secret_value().encode())
+    return Pseudonymiser(settings.hash_key.get_secret_value().encode(), settings.phone_region)
+
+
+def build_pipeline(settings: Settings, store: GraphStore) -> IngestPipeline:
+    """The ingestion pipeline over `store`, with the event log and dead letters on disk."""
+    return IngestPipeline(
+        store,
+        EventLog(settings.ingest_dir / "events.sqlite3"),
+        DeadLetterStore(settings.ingest_dir / "dead_letters.sqlite3"),
+        pseudonymiser(settings),
+        max_message_bytes=settings.max_message_bytes,
+        apply_batch=settings.ingest_batch_size,
+    )
+
+
+@asynccontextmanager
+async def ingestion(settings: Settings) -> AsyncIterator[IngestPipeline]:
+    """Store + pipeline for a block; anything left over from a crash is applied first."""
+    async with graph_store(settings) as store:
+        pipeline = build_pipeline(settings, store)
+        try:
+            recovered = await pipeline.recover()
+            if recovered:
+                log.info("applied %d logged events left over from an interrupted run", recovered)
+            yield pipeline
+        finally:
+            pipeline.close()
 
 
 def exit_cleanly_on_sigterm() -> None:

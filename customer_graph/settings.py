@@ -55,6 +55,31 @@ class Settings(BaseSettings):
         default=SecretStr(DEV_HASH_KEY),
         description="HMAC key for pseudonymising emails and phones (set it in production).",
     )
+    max_message_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest accepted event or record (bytes)."
+    )
+    ingest_batch_size: int = Field(
+        default=5000, ge=1, le=100_000, description="Messages per ingestion batch."
+    )
+    phone_region: str = Field(
+        default="GB", description="Region assumed for phone numbers without a country code."
+    )
+    kafka_bootstrap: str = Field(
+        default="127.0.0.1:9092", description="Kafka bootstrap servers (comma-separated)."
+    )
+    kafka_group_id: str = Field(default="customer-graph", description="Kafka consumer group.")
+    kafka_events_topics: str = Field(
+        default="cg.events", description="Comma-separated topics carrying events."
+    )
+    kafka_records_topics: str = Field(
+        default="cg.records", description="Comma-separated topics carrying source records."
+    )
+    kafka_dead_letter_topic: str = Field(
+        default="cg.dead-letter", description="Topic that receives rejected Kafka messages."
+    )
+    http_max_body_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Largest accepted HTTP request body."
+    )
     demo_people: int = Field(default=5000, ge=10, description="People in the demo world.")
     demo_seed: int = Field(default=42, description="Seed of the demo world generator.")
     log_level: str = Field(default="INFO", description="Log level.")
@@ -68,6 +93,11 @@ class Settings(BaseSettings):
                 "graph_url must start with falkordb-embedded://, redis://, bolt:// or neo4j://"
             )
         return value
+
+    @property
+    def ingest_dir(self) -> Path:
+        """Where the event log and the dead-letter store live."""
+        return self.data_dir / "ingest"
 
     @property
     def demo_dir(self) -> Path:

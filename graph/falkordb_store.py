@@ -22,6 +22,7 @@ from graph.errors import (
     GraphUnavailableError,
     QueryError,
 )
+from graph.falkordb_params import params_header
 from graph.port import GraphStore, Params, Row, ServerInfo, Statement, WriteResult, WriteSummary
 from graph.queries import Cypher, QueryCatalog, QueryRef
 from graph.schema import SCHEMA
@@ -130,11 +131,11 @@ class FalkorDBStore(GraphStore):
         raise AssertionError("unreachable")
 
     async def _query(self, cypher: Cypher, params: Params | None, read_only: bool) -> QueryResult:
-        args = dict(params or {})
+        text = params_header(params) + cypher.text
 
         async def run() -> QueryResult:
             method = self._graph.ro_query if read_only else self._graph.query
-            return await method(cypher.text, args, timeout=self.timeout_ms)
+            return await method(text, None, timeout=self.timeout_ms)
 
         return await self._call(cypher.name, run)
 
@@ -155,14 +156,13 @@ class FalkorDBStore(GraphStore):
         result = await self._query(self.resolve(query), params, read_only=False)
         return WriteResult(self._rows(result), _summary(result))
 
-    async def _validate(self, cypher: Cypher) -> None:
+    async def _validate(self, cypher: Cypher, params: dict[str, Any]) -> None:
         if cypher.text in self._validated:
             return
+        text = params_header(params) + cypher.text
 
         async def explain() -> Any:
-            return await self._db.connection.execute_command(
-                "GRAPH.EXPLAIN", self.graph_name, cypher.text
-            )
+            return await self._db.connection.execute_command("GRAPH.EXPLAIN", self.graph_name, text)
 
         await self._call(cypher.name, explain)
         self._validated.add(cypher.text)
@@ -170,13 +170,13 @@ class FalkorDBStore(GraphStore):
     async def _commit(self, statements: Sequence[Statement]) -> WriteSummary:
         """One MULTI/EXEC: no other client interleaves; statements are checked first."""
         resolved = [(self.resolve(s.ref), s.params) for s in statements]
-        for cypher, _ in resolved:
-            await self._validate(cypher)
+        for cypher, params in resolved:
+            await self._validate(cypher, params)
 
         async def run() -> list[Any]:
             pipe = self._db.connection.pipeline(transaction=True)
             for cypher, params in resolved:
-                text = self._graph._build_params_header(params) + cypher.text
+                text = params_header(params) + cypher.text
                 pipe.execute_command("GRAPH.QUERY", self.graph_name, text, "--compact")
             return list(await pipe.execute(raise_on_error=False))
 

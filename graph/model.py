@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -108,11 +109,22 @@ class Record(GraphObject):
         }
 
 
-class Identifier(GraphObject):
-    """An identifier value (already normalised and, for email/phone, hashed)."""
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    """An identifier value (already normalised and, for email/phone, hashed).
+
+    A slotted dataclass, not a pydantic model: ingestion builds and hashes hundreds of
+    thousands of these per second.
+    """
 
     type: IdentifierType
-    value: str = Field(min_length=1, max_length=512)
+    value: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.type, IdentifierType):
+            object.__setattr__(self, "type", IdentifierType(self.type))
+        if not isinstance(self.value, str) or not 1 <= len(self.value) <= 512:
+            raise ValueError("identifier value: must be a string of 1 to 512 characters")
 
     @property
     def key(self) -> str:

@@ -33,4 +33,5 @@ SCHEMA: tuple[NodeIndex, ...] = (
     NodeIndex("AuditEntry", ("id",), unique=True),
     NodeIndex("AuditEntry", ("subject_id",)),
     NodeIndex("AuditEntry", ("at",)),
+    NodeIndex("IngestCursor", ("id",), unique=True),
 )

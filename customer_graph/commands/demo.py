@@ -4,44 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 
 import demo_world
+from customer_graph.commands.ingest import print_report
+from customer_graph.commands.progress import progress_bars
 from customer_graph.commands.store import counts_table
-from customer_graph.runtime import graph_config, graph_store, pseudonymiser
+from customer_graph.runtime import graph_config, ingestion
 from customer_graph.settings import Settings, get_settings
-from ingestion.bulk_loader import BulkLoader, LoadReport
+from ingestion.file_import import FileKind, import_file
 
 console = Console()
-ProgressFn = Callable[[str, int, int], None]
-
-
-@contextmanager
-def progress_bars() -> Iterator[ProgressFn]:
-    """A rich progress display driven by (stage, done, total) callbacks."""
-    tasks: dict[str, TaskID] = {}
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=max(total, 1))
-            progress.update(tasks[stage], completed=done, total=max(total, 1))
-
-        yield update
+DEMO_FILES = (
+    ("items.csv", FileKind.ITEMS),
+    ("records.csv", FileKind.RECORDS),
+    ("events.jsonl", FileKind.EVENTS),
+)
 
 
 def ensure_demo_world(settings: Settings, people: int, seed: int, force: bool) -> Path:
@@ -51,7 +32,7 @@ def ensure_demo_world(settings: Settings, people: int, seed: int, force: bool) -
         console.print(f"Reusing the demo world in [bold]{settings.demo_dir}[/] (unchanged)")
         return settings.demo_dir
     started = time.perf_counter()
-    with progress_bars() as update:
+    with progress_bars(console) as update:
         demo_world.generate(config, progress=update)
     console.print(
         f"Generated the demo world ({people:,} people, seed {seed}) in "
@@ -75,45 +56,31 @@ def demo_data(
     )
 
 
-def _print_report(report: LoadReport) -> None:
-    console.print(
-        f"Read {report.records:,} records, {report.items:,} items, {report.events:,} events → "
-        f"{report.interactions:,} interaction aggregates, {report.seen_with:,} co-occurrences"
-    )
-    written = report.written
-    console.print(
-        f"This run created {written.nodes_created:,} nodes and "
-        f"{written.relationships_created:,} relationships"
-        + (" (nothing new: the data was already loaded)" if written.nodes_created == 0 else "")
-    )
-    if report.rejected:
-        reasons = Counter(f"{r.file} {r.field}: {r.reason}" for r in report.rejected)
-        console.print(f"[yellow]{len(report.rejected):,} rows rejected[/]:")
-        for reason, count in reasons.most_common(10):
-            console.print(f"  {count:>6,} × {reason}")
-
-
 def demo(
     people: int = typer.Option(None, help="People in the demo world [default: CG_DEMO_PEOPLE]."),
 ) -> None:
-    """Generate (or reuse) the demo world, load it into the graph, and print what it holds."""
+    """Generate (or reuse) the demo world, ingest it through the pipeline, print what it holds."""
     settings = get_settings()
     directory = ensure_demo_world(
         settings, people if people is not None else settings.demo_people, settings.demo_seed, False
     )
 
     async def run() -> None:
-        async with graph_store(settings) as store:
-            info = await store.ping()
+        async with ingestion(settings) as pipeline:
+            info = await pipeline.store.ping()
             console.print(f"Graph store: {info.backend} {info.version} at {info.address}")
-            loader = BulkLoader(store, pseudonymiser(settings))
             started = time.perf_counter()
-            with progress_bars() as update:
-                loader.progress = update
-                report = await loader.load(directory)
-            console.print(f"Loaded in {time.perf_counter() - started:.1f}s")
-            _print_report(report)
-            console.print(await counts_table(store))
+            with progress_bars(console) as update:
+                reports = [
+                    await import_file(
+                        pipeline, directory / name, kind, settings.ingest_batch_size, update
+                    )
+                    for name, kind in DEMO_FILES
+                ]
+            console.print(f"Ingested in {time.perf_counter() - started:.1f}s")
+            for report in reports:
+                print_report(report)
+            console.print(await counts_table(pipeline.store))
 
     asyncio.run(run())
     config = graph_config(settings)
@@ -123,3 +90,4 @@ def demo(
         console.print(f"  embedded FalkorDB  {config.embedded_dir().resolve()} (AOF persistence)")
     else:
         console.print(f"  graph store        {config.url}")
+    console.print(f"  event log, DLQ     {settings.ingest_dir.resolve()}")

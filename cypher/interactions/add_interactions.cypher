@@ -1,7 +1,8 @@
-// Add new interactions to the aggregates (streaming ingest; callers deduplicate events).
+// Add new interactions to the aggregates (streaming ingest; the event log deduplicates).
+// An item not in the catalogue yet is created bare and filled in by the next catalogue load.
 // rows: [{id_key, id_type, id_value, item_id, type, count, first_at, last_at, weight}]
 UNWIND $rows AS row
-MATCH (it:Item {id: row.item_id})
+MERGE (it:Item {id: row.item_id})
 MERGE (i:Identifier {key: row.id_key})
 ON CREATE SET i.type = row.id_type, i.value = row.id_value
 MERGE (i)-[x:INTERACTED {type: row.type}]->(it)

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from graph.port import GraphStore
+from graph.queries import Cypher
 
 Case = Callable[[GraphStore], Awaitable[None]]
 CASES: dict[str, Case] = {}
@@ -68,6 +69,10 @@ async def _upsert_records(store: GraphStore) -> None:
     record = got["record"]
     assert (record["first_name"], record["city"], record["updated_at"]) == ("1", "Leeds", 20)
     assert record["ingested_at"] == 11, "ingested_at is set once, on create"
+    stale = {**row, "updated_at": 15, "attrs": {"city": "Old town"}}
+    await store.write_batch("records/upsert_records", [stale])
+    [got] = await store.read("records/get_records", {"keys": ["crm:1"]})
+    assert (got["record"]["city"], got["record"]["updated_at"]) == ("Leeds", 20)
 
 
 @case("records/link_identifiers")
@@ -98,8 +103,8 @@ async def _get_records(store: GraphStore) -> None:
     assert rows[1]["customer_id"] is None
 
 
-@case("identifiers/set_seen_with")
-async def _set_seen_with(store: GraphStore) -> None:
+@case("identifiers/add_seen_with")
+async def _add_seen_with(store: GraphStore) -> None:
     row = {
         "a_key": "cookie:c",
         "a_type": "cookie",
@@ -108,13 +113,19 @@ async def _set_seen_with(store: GraphStore) -> None:
         "b_type": "login",
         "b_value": "u",
         "count": 3,
-        "first_at": 1,
-        "last_at": 9,
+        "first_at": 10,
+        "last_at": 20,
     }
-    await store.write_batch("identifiers/set_seen_with", [row])
-    await store.write_batch("identifiers/set_seen_with", [row])
+    await store.write_batch("identifiers/add_seen_with", [row])
+    await store.write_batch(
+        "identifiers/add_seen_with", [{**row, "count": 1, "first_at": 5, "last_at": 8}]
+    )
     counts = {r["type"]: r["count"] for r in await store.read("stats/relationship_counts")}
     assert counts == {"SEEN_WITH": 1}
+    [got] = await store.read(
+        Cypher("MATCH ()-[s:SEEN_WITH]->() RETURN s.count AS c, s.first_at AS f, s.last_at AS l")
+    )
+    assert (got["c"], got["f"], got["l"]) == (4, 5, 20)
 
 
 @case("identifiers/records_by_identifier")
@@ -155,17 +166,6 @@ async def _get_items(store: GraphStore) -> None:
     }
 
 
-@case("interactions/set_interactions")
-async def _set_interactions(store: GraphStore) -> None:
-    await seed_items(store, "A")
-    row = interaction("cookie:c", "A", count=4, weight=20.0, first_at=1, last_at=50)
-    await store.write_batch("interactions/set_interactions", [row])
-    await store.write_batch("interactions/set_interactions", [row])
-    await store.write_batch("interactions/set_interactions", [interaction("cookie:c", "nope")])
-    [got] = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
-    assert (got["count"], got["weight"], got["first_at"], got["last_at"]) == (4, 20.0, 1, 50)
-
-
 @case("interactions/add_interactions")
 async def _add_interactions(store: GraphStore) -> None:
     await seed_items(store, "A")
@@ -176,6 +176,9 @@ async def _add_interactions(store: GraphStore) -> None:
         await store.write_batch("interactions/add_interactions", [row])
     [got] = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
     assert (got["count"], got["weight"], got["first_at"], got["last_at"]) == (4, 12.0, 40, 300)
+    await store.write_batch("interactions/add_interactions", [interaction("cookie:c", "new")])
+    [bare] = await store.read("items/get_items", {"ids": ["new"]})
+    assert bare["id"] == "new", "an item unknown to the catalogue is created bare, not dropped"
 
 
 @case("interactions/by_identifiers")
@@ -186,7 +189,7 @@ async def _by_identifiers(store: GraphStore) -> None:
         interaction("cookie:c", "A"),
         interaction("login:u", "A"),
     ]
-    await store.write_batch("interactions/set_interactions", rows)
+    await store.write_batch("interactions/add_interactions", rows)
     got = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
     assert [(r["item_id"], r["type"]) for r in got] == [("A", "purchase"), ("B", "product_view")]
 
@@ -247,7 +250,7 @@ async def _find_by_identifier(store: GraphStore) -> None:
         "b_key": "login:u",
     }
     seen |= {"b_type": "login", "b_value": "u", "count": 1, "first_at": 1, "last_at": 1}
-    await store.write_batch("identifiers/set_seen_with", [seen])
+    await store.write_batch("identifiers/add_seen_with", [seen])
     assert await store.read("customers/find_by_identifier", {"key": "login:u"}) == [
         {"direct_ids": ["C"], "via_ids": []}
     ]
@@ -257,3 +260,28 @@ async def _find_by_identifier(store: GraphStore) -> None:
     assert await store.read("customers/find_by_identifier", {"key": "cookie:none"}) == [
         {"direct_ids": [], "via_ids": []}
     ]
+
+
+@case("records/updated_at_of")
+async def _updated_at_of(store: GraphStore) -> None:
+    await seed_records(store, "1", "2")
+    rows = await store.read("records/updated_at_of", {"keys": ["crm:2", "crm:9"]})
+    assert rows == [{"key": "crm:2", "updated_at": 10}]
+
+
+@case("ingest/get_cursor")
+async def _get_cursor(store: GraphStore) -> None:
+    assert await store.read("ingest/get_cursor", {"id": "log-a"}) == []
+    await store.write("ingest/set_cursor", {"id": "log-a", "seq": 41})
+    assert await store.read("ingest/get_cursor", {"id": "log-a"}) == [{"seq": 41}]
+    assert await store.read("ingest/get_cursor", {"id": "log-b"}) == []
+
+
+@case("ingest/set_cursor")
+async def _set_cursor(store: GraphStore) -> None:
+    async with store.transaction() as tx:
+        tx.write("ingest/set_cursor", {"id": "log-a", "seq": 1})
+        tx.write("ingest/set_cursor", {"id": "log-a", "seq": 2})
+    assert await store.read("ingest/get_cursor", {"id": "log-a"}) == [{"seq": 2}]
+    nodes = {r["label"]: r["count"] for r in await store.read("stats/node_counts")}
+    assert nodes == {"IngestCursor": 1}

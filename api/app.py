@@ -1,0 +1,113 @@
+"""The FastAPI app: `create_app()` builds it, its lifespan is the API's composition root.
+
+At startup the lifespan opens the graph store and builds the ingestion pipeline from the
+settings (unless the caller injected them: tests pass fakes at our own ports), puts them on
+`app.state` for the dependency aliases of `api.dependencies`, and at shutdown closes what it
+opened, never what was injected. Routes live in `api/routes/`, one small module per feature;
+the GraphQL router joins them here when it exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.dependencies import DEFAULT_MAX_ITEMS, IngestLimits, get_request_id
+from api.middleware import RequestContextMiddleware, log_json
+from api.routes import health, ingest, metrics
+from customer_graph.runtime import build_pipeline, graph_config
+from customer_graph.settings import Settings, get_settings
+from graph.factory import open_graph_store
+from graph.port import GraphStore
+from ingestion.results import Ingestor
+
+log = logging.getLogger("api")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    ingestor: Ingestor | None = None,
+    store: GraphStore | None = None,
+    max_body_bytes: int | None = None,
+    max_items: int = DEFAULT_MAX_ITEMS,
+) -> FastAPI:
+    """The API app. Injected `ingestor`/`store` are used as they are and not closed.
+
+    `max_body_bytes` defaults to `settings.http_max_body_bytes` (`CG_HTTP_MAX_BODY_BYTES`),
+    `max_items` to 10,000 items per ingest request.
+    """
+    config = settings if settings is not None else get_settings()
+    limits = IngestLimits(
+        max_body_bytes=max_body_bytes if max_body_bytes is not None else config.http_max_body_bytes,
+        max_items=max_items,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as opened:
+            graph = store
+            if graph is None:
+                graph = await open_graph_store(graph_config(config))
+                opened.push_async_callback(graph.close)
+            pipeline = ingestor
+            if pipeline is None:
+                built = build_pipeline(config, graph)
+                opened.callback(built.close)
+                recovered = await built.recover()  # events logged but not applied before a crash
+                if recovered:
+                    log_json(logging.WARNING, "ingest_recovered", events=recovered)
+                pipeline = built
+            app.state.settings = config
+            app.state.store = graph
+            app.state.ingestor = pipeline
+            app.state.ingest_limits = limits
+            log_json(logging.INFO, "api_started", backend=graph.backend)
+            yield
+            log_json(logging.INFO, "api_stopping")
+
+    app = FastAPI(
+        title="customer-graph",
+        summary="Customer identity graph: ingestion, profiles, segments, recommendations.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.include_router(ingest.router)
+    return app
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Every HTTP error answers `{"error": <message>, "request_id": …}`."""
+    if not isinstance(exc, StarletteHTTPException):  # registered for that class only
+        raise exc
+    return JSONResponse(
+        {"error": exc.detail, "request_id": get_request_id(request)},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """Parameter validation errors in the same envelope, with pydantic's details."""
+    if not isinstance(exc, RequestValidationError):  # registered for that class only
+        raise exc
+    return JSONResponse(
+        {
+            "error": "invalid request",
+            "detail": jsonable_encoder(exc.errors()),
+            "request_id": get_request_id(request),
+        },
+        status_code=422,
+    )

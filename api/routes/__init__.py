@@ -1,0 +1,1 @@
+"""HTTP routes, one small module per feature; `api.app.create_app` includes their routers."""

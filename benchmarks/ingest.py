@@ -1,0 +1,126 @@
+"""End-to-end ingestion of demo-world events into the embedded store, beside the raw store.
+
+In one run: (1) the raw store's UNWIND write rate for the same kind of rows the pipeline
+writes (interaction aggregates, pre-built in memory); (2) events/s through the whole
+pipeline (parse, validate, pseudonymise, event log, aggregate, graph write) from the
+JSONL file; (3) the same file again, where every event is a duplicate. Last stdout line:
+one JSON object.
+
+    python benchmarks/ingest.py --people 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+import demo_world
+from customer_graph.runtime import ingestion
+from customer_graph.settings import Settings
+from ingestion.file_import import FileKind, import_file
+from ingestion.pipeline import IngestPipeline
+
+
+def _raw_rows(count: int, items: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id_key": f"cookie:raw-{i % (count // 3 + 1)}",
+            "id_type": "cookie",
+            "id_value": f"raw-{i % (count // 3 + 1)}",
+            "item_id": items[i % len(items)],
+            "type": "product_view",
+            "count": 1,
+            "first_at": 1_700_000_000_000 + i,
+            "last_at": 1_700_000_000_000 + i,
+            "weight": 1.0,
+        }
+        for i in range(count)
+    ]
+
+
+async def _raw_store_rate(pipeline: IngestPipeline, rows: int, batch: int) -> float:
+    """Rows/s of the pipeline's own interaction UNWIND query, rows pre-built in memory."""
+    data = _raw_rows(rows, [f"raw-item-{n}" for n in range(2000)])
+    started = time.perf_counter()
+    await pipeline.store.write_batch("interactions/add_interactions", data, batch_size=batch)
+    return rows / (time.perf_counter() - started)
+
+
+async def _counts(pipeline: IngestPipeline) -> dict[str, int]:
+    nodes = await pipeline.store.read("stats/node_counts")
+    rels = await pipeline.store.read("stats/relationship_counts")
+    return {r["label"]: r["count"] for r in nodes} | {r["type"]: r["count"] for r in rels}
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    work = Path(args.data_dir or tempfile.mkdtemp(prefix="cg-bench-ingest-"))
+    world = work / "world"
+    config = demo_world.DemoWorldConfig(seed=42, people=args.people, output_dir=world)
+    if not demo_world.is_up_to_date(world, config):
+        demo_world.generate(config)
+    settings = Settings(data_dir=work / "data", ingest_batch_size=args.batch)
+    events_file = world / "events.jsonl"
+    with events_file.open("rb") as handle:
+        events = sum(1 for _ in handle)
+    async with ingestion(settings) as pipeline:
+        await import_file(pipeline, world / "items.csv", FileKind.ITEMS)
+        await import_file(pipeline, world / "records.csv", FileKind.RECORDS)
+        raw_rate = await _raw_store_rate(pipeline, args.raw_rows, args.batch)
+        await pipeline.store.write("admin/delete_all")  # raw rows would distort the counts
+        await import_file(pipeline, world / "items.csv", FileKind.ITEMS)
+        await import_file(pipeline, world / "records.csv", FileKind.RECORDS)
+        process = psutil.Process()
+        started = time.perf_counter()
+        first = await import_file(pipeline, events_file, FileKind.EVENTS, args.batch)
+        seconds = time.perf_counter() - started
+        counts = await _counts(pipeline)
+        started = time.perf_counter()
+        second = await import_file(pipeline, events_file, FileKind.EVENTS, args.batch)
+        replay_seconds = time.perf_counter() - started
+        unchanged = await _counts(pipeline) == counts
+        rss_mb = process.memory_info().rss / 2**20
+    events_per_s = first.accepted / seconds
+    return {
+        "benchmark": "ingest",
+        "backend": "falkordb-embedded",
+        "events": events,
+        "accepted": first.accepted,
+        "rejected": first.rejected,
+        "seconds": round(seconds, 2),
+        "events_per_s": round(events_per_s, 1),
+        "raw_store_rows_per_s": round(raw_rate, 1),
+        "raw_store_rows": args.raw_rows,
+        "ratio_events_to_raw_rows": round(events_per_s / raw_rate, 2),
+        "duplicates_skipped": second.duplicates,
+        "duplicate_pass_events_per_s": round(events / replay_seconds, 1),
+        "counts_unchanged_after_duplicates": unchanged,
+        "interaction_aggregates": counts.get("INTERACTED", 0),
+        "batch_size": args.batch,
+        "client_rss_mb": round(rss_mb, 1),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--raw-rows", type=int, default=100_000)
+    parser.add_argument("--data-dir", default=None, help="default: a new temporary folder")
+    print(json.dumps(asyncio.run(run(parser.parse_args()))))

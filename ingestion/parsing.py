@@ -1,0 +1,77 @@
+"""Turn raw messages into validated schema objects, or a rejection naming field and reason."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from ingestion.results import RawMessage
+from ingestion.schemas import EventV1, RecordV1
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Why a message was not accepted."""
+
+    field: str
+    reason: str
+
+
+def payload_bytes(payload: bytes | str | Mapping[str, Any]) -> bytes:
+    """The message as bytes, as it would be stored in the dead-letter store."""
+    if isinstance(payload, bytes):
+        return payload
+    if isinstance(payload, str):
+        return payload.encode("utf-8")
+    return json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+
+
+def explain(error: ValidationError) -> Rejected:
+    """The first problem of a validation error, as (dotted field path, reason)."""
+    first = error.errors(include_url=False)[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    message = str(first["msg"])
+    if first["type"] == "json_invalid":
+        return Rejected("payload", f"not valid JSON: {first.get('ctx', {}).get('error', message)}")
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+        head, sep, rest = message.partition(": ")
+        if not loc and sep and " " not in head:  # model-level checks say "field: reason"
+            return Rejected(head, rest)
+    return Rejected(loc or "payload", message)
+
+
+def _too_big(raw: bytes, limit: int) -> Rejected | None:
+    if len(raw) > limit:
+        return Rejected("payload", f"{len(raw)} bytes is larger than the {limit}-byte limit")
+    return None
+
+
+def parse_event(message: RawMessage, limit: int) -> EventV1 | Rejected:
+    """Validate an event strictly from its JSON (wrong types are errors, not coerced)."""
+    raw = payload_bytes(message.payload)
+    too_big = _too_big(raw, limit)
+    if too_big:
+        return too_big
+    try:
+        return EventV1.model_validate_json(raw, strict=True)
+    except ValidationError as error:
+        return explain(error)
+
+
+def parse_record(message: RawMessage, limit: int) -> RecordV1 | Rejected:
+    """Validate a record from JSON, or from a CSV row given as a dict of strings."""
+    raw = payload_bytes(message.payload)
+    too_big = _too_big(raw, limit)
+    if too_big:
+        return too_big
+    try:
+        if isinstance(message.payload, Mapping):
+            return RecordV1.model_validate(dict(message.payload))
+        return RecordV1.model_validate_json(raw)
+    except ValidationError as error:
+        return explain(error)

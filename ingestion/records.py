@@ -1,0 +1,51 @@
+"""Map a validated source record to the graph's Record and its pseudonymised identifiers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graph.model import Identifier, IdentifierType, Record, Scalar, to_millis
+from ingestion.normalise import clean_text, normalise_country, normalise_postcode
+from ingestion.pseudonymise import Pseudonymiser
+from ingestion.schemas import RecordV1
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A record and the identifiers it holds."""
+
+    record: Record
+    identifiers: tuple[Identifier, ...]
+
+
+def _identifiers(message: RecordV1, pseudo: Pseudonymiser) -> tuple[Identifier, ...]:
+    raw: list[tuple[IdentifierType, str | None]] = [
+        (IdentifierType.EMAIL, message.email),
+        (IdentifierType.PHONE, message.phone),
+        (IdentifierType.LOGIN, message.login_id),
+    ]
+    raw += [(IdentifierType.DEVICE, v) for v in message.device_ids]
+    raw += [(IdentifierType.COOKIE, v) for v in message.cookie_ids]
+    found = (pseudo.identifier(kind, value) for kind, value in raw)
+    return tuple(dict.fromkeys(i for i in found if i is not None))
+
+
+def source_record(message: RecordV1, pseudo: Pseudonymiser, ingested_at: int) -> SourceRecord:
+    """The Record (normalised attributes) and identifiers (emails/phones hashed)."""
+    attrs: dict[str, Scalar] = {
+        "first_name": clean_text(message.first_name),
+        "last_name": clean_text(message.last_name),
+        "date_of_birth": message.date_of_birth.isoformat() if message.date_of_birth else None,
+        "address": clean_text(message.address),
+        "postcode": normalise_postcode(message.postcode),
+        "city": clean_text(message.city),
+        "country": normalise_country(message.country),
+    }
+    record = Record(
+        source=message.source,
+        source_id=message.source_id,
+        attrs={k: v for k, v in attrs.items() if v is not None},
+        updated_at=to_millis(message.updated_at),
+        ingested_at=ingested_at,
+    )
+    return SourceRecord(record, _identifiers(message, pseudo))
