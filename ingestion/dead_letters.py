@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,23 +62,26 @@ class DeadLetterStore:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()  # one connection, shared by threads
 
     def add(self, letters: Sequence[NewDeadLetter]) -> None:
         """Store rejections (one transaction)."""
         if not letters:
             return
         now = int(time.time() * 1000)
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.executemany(
-                "INSERT INTO dead_letters (received_at, kind, origin, payload, field, reason)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [(now, d.kind, d.origin, d.payload, d.field, d.reason) for d in letters],
-            )
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        rows = [(now, d.kind, d.origin, d.payload, d.field, d.reason) for d in letters]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT INTO dead_letters (received_at, kind, origin, payload, field, reason)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def entries(
         self, status: str | None = "new", kind: str | None = None, limit: int = 50, after: int = 0
@@ -104,6 +108,10 @@ class DeadLetterStore:
     def resolve(self, letter_id: int, field: str | None = None, reason: str | None = None) -> None:
         """After a replay: `replayed` when it went through, else the new reason is kept."""
         now = int(time.time() * 1000)
+        with self._lock:
+            self._resolve(letter_id, field, reason, now)
+
+    def _resolve(self, letter_id: int, field: str | None, reason: str | None, now: int) -> None:
         if field is None:
             self._db.execute(
                 "UPDATE dead_letters SET status='replayed', replayed_at=? WHERE id=?",

@@ -8,6 +8,7 @@ pipeline.py), so a crash between the log and the graph is repaired by replaying 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -43,6 +44,7 @@ class EventLog:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(_SCHEMA)
+        self._write_lock = threading.Lock()  # one writer connection, shared by threads
         # Readers use their own connection: in WAL mode they see committed events only,
         # even while another thread is appending.
         self._reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -77,7 +79,7 @@ class EventLog:
     def append(self, events: Sequence[LoggedEvent]) -> tuple[list[LoggedEvent], list[str]]:
         """Append the events not seen before; returns them (numbered) and the duplicate ids."""
         now = int(time.time() * 1000)
-        with self._transaction():
+        with self._write_lock, self._transaction():
             base = self._next_base()
             fresh = self._unique_in_batch(events)
             kept = {id(e) for e in fresh}

@@ -69,7 +69,8 @@ class IngestPipeline:
         self, messages: Sequence[RawMessage], record_rejections: bool = True
     ) -> BatchResult:
         """Validate, pseudonymise, log (deduplicated) and apply a batch of events."""
-        prepared = self.prepare_events(messages, record_rejections)
+        # Parsing is CPU-bound: a worker thread keeps the event loop free for other requests.
+        prepared = await asyncio.to_thread(self.prepare_events, messages, record_rejections)
         await self.apply_events(prepared)
         return prepared.result
 
@@ -231,7 +232,7 @@ class IngestPipeline:
 
 
 class _ApplyLock:
-    """In-process asyncio lock + cross-process file lock around log-append-and-apply."""
+    """In-process asyncio lock + cross-process file lock around applying to the graph."""
 
     def __init__(self, lock: asyncio.Lock, path: Path) -> None:
         self._lock, self._path = lock, path
@@ -239,13 +240,21 @@ class _ApplyLock:
 
     async def __aenter__(self) -> None:
         await self._lock.acquire()
-        handle = open(self._path, "a")  # noqa: ASYNC230, SIM115 (lock file, held until exit)
-        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        try:
+            handle = open(self._path, "a")  # noqa: ASYNC230, SIM115 (lock file, held until exit)
+            while True:  # non-blocking attempts: a cancelled wait leaves no lock behind
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    await asyncio.sleep(0.005)
+        except BaseException:
+            self._lock.release()
+            raise
         self._handle = handle
 
     async def __aexit__(self, *exc: object) -> None:
-        handle = self._handle
-        self._handle = None
+        handle, self._handle = self._handle, None
         try:
             if handle is not None:
                 fcntl.flock(handle, fcntl.LOCK_UN)

@@ -57,3 +57,53 @@ def schemas(
     """Write the JSON Schema of events and records."""
     for path in export_schemas(out) if out else export_schemas():
         console.print(f"wrote {path}")
+
+
+def _topics(value: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in value.split(",") if t.strip())
+
+
+@app.command("kafka")
+def ingest_kafka(
+    events_topics: str = typer.Option(None, help="Event topics [default: CG_KAFKA_EVENTS_TOPICS]."),
+    records_topics: str = typer.Option(
+        None, help="Record topics [default: CG_KAFKA_RECORDS_TOPICS]."
+    ),
+    topics: str = typer.Option(
+        None, help="Shortcut: comma-separated topics; names containing 'record' carry records."
+    ),
+    bootstrap: str = typer.Option(None, help="Bootstrap servers [default: CG_KAFKA_BOOTSTRAP]."),
+    group_id: str = typer.Option(None, help="Consumer group [default: CG_KAFKA_GROUP_ID]."),
+) -> None:
+    """Consume events and records until SIGTERM/SIGINT; offsets commit after each graph write."""
+    from ingestion.kafka_config import KafkaIngestConfig
+    from ingestion.kafka_consumer import run_until_signalled
+
+    settings = get_settings()
+    events = _topics(events_topics or settings.kafka_events_topics)
+    records = _topics(records_topics or settings.kafka_records_topics)
+    if topics:
+        listed = _topics(topics)
+        records = tuple(t for t in listed if "record" in t)
+        events = tuple(t for t in listed if "record" not in t)
+    config = KafkaIngestConfig(
+        bootstrap_servers=bootstrap or settings.kafka_bootstrap,
+        group_id=group_id or settings.kafka_group_id,
+        events_topics=events,
+        records_topics=records,
+        dead_letter_topic=settings.kafka_dead_letter_topic or None,
+        batch_size=settings.ingest_batch_size,
+        max_message_bytes=settings.max_message_bytes,
+    )
+
+    async def run() -> None:
+        async with ingestion(settings) as pipeline:
+            stats = await run_until_signalled(config, pipeline)
+        console.print(
+            f"Consumed {stats.messages:,} messages in {stats.batches:,} batches: "
+            f"{stats.accepted:,} accepted, {stats.duplicates:,} duplicates, "
+            f"{stats.rejected:,} rejected ({stats.dead_lettered:,} sent to "
+            f"{config.dead_letter_topic}); {stats.commits:,} commits"
+        )
+
+    asyncio.run(run())

@@ -40,9 +40,12 @@ def test_demo_twice_loads_once_and_leaves_no_server(tmp_path: Path) -> None:
     assert {"Record", "Item", "Identifier", "HAS_ID", "INTERACTED", "SEEN_WITH"} <= set(counts)
     assert str(tmp_path / "falkordb") in first.replace("\n", "")
 
+    assert re.search(r"events\.jsonl \(events\): ([\d,]+) messages → \1 accepted", first)
+
     second = _demo(tmp_path)
     assert "Reusing the demo world" in second
-    assert "This run created 0 nodes and 0 relationships" in second
+    assert re.search(r"events\.jsonl \(events\): ([\d,]+) messages → 0 accepted, \1 dup", second)
+    assert re.search(r"records\.csv \(records\): ([\d,]+) messages → 0 accepted, \1 dup", second)
     assert _counts(second) == counts
 
     assert EmbeddedFalkorDB(tmp_path / "falkordb").running() is None
