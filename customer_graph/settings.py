@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     kafka_dead_letter_topic: str = Field(
         default="cg.dead-letter", description="Topic that receives rejected Kafka messages."
     )
+    kafka_session_timeout_ms: int = Field(
+        default=6000,
+        ge=1000,
+        description="Consumer group session timeout; a killed consumer's partitions move after it.",
+    )
     http_max_body_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="Largest accepted HTTP request body."
     )

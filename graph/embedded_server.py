@@ -19,7 +19,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -57,12 +57,26 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """Runs in the child before exec: ask the kernel for SIGTERM when the parent dies."""
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
+def _parent_death_signal(parent_pid: int) -> Callable[[], None]:
+    """A pre-exec hook asking the kernel for SIGTERM when the parent dies.
+
+    libc is loaded here, in the parent: between fork and exec the child only calls an
+    already-resolved function (no dlopen, no locks), which is safe in threaded programs.
+    """
+    prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    umask = os.umask
+
+    def hook() -> None:
+        umask(0o077)  # the server's AOF and config: readable by this user only
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return hook
+
+
+def _private_umask() -> None:
+    os.umask(0o077)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -87,6 +101,8 @@ def _answers(endpoint: Endpoint, timeout: float = 1.0) -> bool:
     try:
         client.execute_command("GRAPH.LIST")  # type: ignore[no-untyped-call]
         return True
+    except redis.BusyLoadingError:
+        return False
     except redis.RedisError:
         return False
     finally:
@@ -118,6 +134,19 @@ def compact_aof(endpoint: Endpoint, timeout_s: float = 120.0) -> None:
         client.close()
 
 
+def _loading(endpoint: Endpoint) -> bool:
+    client = redis.Redis(host=endpoint.host, port=endpoint.port, password=endpoint.password)
+    try:
+        client.ping()
+        return False
+    except redis.BusyLoadingError:
+        return True
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
 class EmbeddedFalkorDB:
     """Starts, finds, reuses and stops the FalkorDB server of one data folder."""
 
@@ -143,7 +172,7 @@ class EmbeddedFalkorDB:
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(self.directory / ".lock", "w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -193,12 +222,14 @@ class EmbeddedFalkorDB:
             "daemonize no",
             f'loadmodule "{module}"',
         ]
-        config.write_text("\n".join(lines) + "\n")
-        config.chmod(0o600)
+        fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write("\n".join(lines) + "\n")
         return config
 
     def _start(self, detached: bool) -> Endpoint:
         server, _ = _binaries()
+        self.directory.chmod(0o700)  # the AOF holds the whole graph
         password = secrets.token_hex(16)
         port = _free_port()
         config = self._write_config(port, password)
@@ -209,7 +240,7 @@ class EmbeddedFalkorDB:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=detached,
-            preexec_fn=None if detached else (lambda: _die_with_parent(parent)),
+            preexec_fn=_private_umask if detached else _parent_death_signal(parent),
         )
         endpoint = Endpoint("127.0.0.1", port, password, process.pid)
         deadline = time.monotonic() + self.start_timeout_s
@@ -218,13 +249,16 @@ class EmbeddedFalkorDB:
                 raise EmbeddedServerError(
                     f"redis-server exited with {process.returncode}; see {self.log_path}"
                 )
+            if _loading(endpoint):  # replaying a large AOF: progress, not a hang
+                deadline = time.monotonic() + self.start_timeout_s
             if time.monotonic() > deadline:
                 process.kill()
                 raise EmbeddedServerError(f"FalkorDB not ready after {self.start_timeout_s}s")
             time.sleep(0.05)
         tmp = self.state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(endpoint)))
-        tmp.chmod(0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(json.dumps(asdict(endpoint)))
         tmp.replace(self.state_path)
         if not detached:
             self._process = process
@@ -240,6 +274,13 @@ class EmbeddedFalkorDB:
 
     def stop(self, timeout_s: float = 30.0) -> None:
         """Stop the server if this process started it (AOF is flushed by the shutdown)."""
+        if self._process is None or self._process.poll() is not None:
+            self._process = None
+            return
+        with self._lock():  # no other process attaches to a server that is going away
+            self._stop_owned(timeout_s)
+
+    def _stop_owned(self, timeout_s: float) -> None:
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return

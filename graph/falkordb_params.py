@@ -27,6 +27,8 @@ def _key(key: object) -> str:
 
 
 def _string(text: str) -> str:
+    if "\x00" in text:  # FalkorDB ends the query at a NUL: refuse instead of truncating
+        raise ValueError("parameter string: contains a NUL character")
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -65,7 +65,9 @@ def _parse_stats(lines: Sequence[Any]) -> WriteSummary:
 
 
 def _translate(error: Exception, name: str) -> GraphError:
-    message = str(error)
+    # FalkorDB quotes the query (parameters included) after "errCtx:": never pass that on,
+    # it would put record values into logs and error responses.
+    message = str(error).split(" errCtx:", 1)[0]
     if isinstance(error, redis.exceptions.AuthenticationError) or "NOAUTH" in message:
         return GraphAuthError(f"FalkorDB refused the credentials: {message}")
     if isinstance(error, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
@@ -117,27 +119,31 @@ class FalkorDBStore(GraphStore):
         self._connect(endpoint.host, endpoint.port, endpoint.password)
         return True
 
-    async def _call(self, name: str, action: Callable[[], Awaitable[T]]) -> T:
+    async def _call(self, name: str, action: Callable[[], Awaitable[T]], retry: bool) -> T:
+        """Run `action`, translating errors; after a lost connection, reconnect (restarting
+        an embedded server if needed) and retry once only if `retry` (reads): a write may
+        have been applied before its reply was lost, so it is never re-sent here."""
         for attempt in (1, 2):
             try:
                 return await action()
             except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
-                # Every write is idempotent (MERGE), so one retry after reconnecting is safe.
-                if attempt == 1 and await self._reconnect():
+                reconnected = attempt == 1 and await self._reconnect()
+                if reconnected and retry:
                     continue
                 raise _translate(error, name) from error
             except redis.exceptions.RedisError as error:
                 raise _translate(error, name) from error
+            except (ValueError, TypeError) as error:  # parameters FalkorDB cannot take
+                raise QueryError(str(error), name) from error
         raise AssertionError("unreachable")
 
     async def _query(self, cypher: Cypher, params: Params | None, read_only: bool) -> QueryResult:
-        text = params_header(params) + cypher.text
-
         async def run() -> QueryResult:
+            text = params_header(params) + cypher.text
             method = self._graph.ro_query if read_only else self._graph.query
             return await method(text, None, timeout=self.timeout_ms)
 
-        return await self._call(cypher.name, run)
+        return await self._call(cypher.name, run, retry=read_only)
 
     @staticmethod
     def _rows(result: QueryResult) -> list[Row]:
@@ -159,12 +165,12 @@ class FalkorDBStore(GraphStore):
     async def _validate(self, cypher: Cypher, params: dict[str, Any]) -> None:
         if cypher.text in self._validated:
             return
-        text = params_header(params) + cypher.text
 
         async def explain() -> Any:
+            text = params_header(params) + cypher.text
             return await self._db.connection.execute_command("GRAPH.EXPLAIN", self.graph_name, text)
 
-        await self._call(cypher.name, explain)
+        await self._call(cypher.name, explain, retry=True)
         self._validated.add(cypher.text)
 
     async def _commit(self, statements: Sequence[Statement]) -> WriteSummary:
@@ -180,7 +186,7 @@ class FalkorDBStore(GraphStore):
                 pipe.execute_command("GRAPH.QUERY", self.graph_name, text, "--compact")
             return list(await pipe.execute(raise_on_error=False))
 
-        responses = await self._call("transaction", run)
+        responses = await self._call("transaction", run, retry=False)
         total = WriteSummary()
         for (cypher, _), response in zip(resolved, responses, strict=True):
             if isinstance(response, Exception):
@@ -204,6 +210,7 @@ class FalkorDBStore(GraphStore):
                     functools.partial(
                         self._graph.create_node_range_index, index.label, *index.properties
                     ),
+                    retry=True,
                 )
         wanted = [i for i in SCHEMA if i.unique]
         existing = {(c["label"], tuple(c["properties"])) for c in await self._constraints()}
@@ -215,6 +222,7 @@ class FalkorDBStore(GraphStore):
                     functools.partial(
                         self._graph.create_node_unique_constraint, index.label, *index.properties
                     ),
+                    retry=True,
                 )
         await self._await_constraints()
         if changed:
@@ -237,12 +245,14 @@ class FalkorDBStore(GraphStore):
                     return
                 await asyncio.sleep(0.05)
 
-        await self._call("bgrewriteaof", rewrite)
+        await self._call("bgrewriteaof", rewrite, retry=True)
 
     async def _procedure_rows(self, procedure: str) -> list[Any]:
         """Rows of a listing procedure; a graph that does not exist yet has none."""
         try:
-            result = await self._call(procedure, lambda: self._graph.call_procedure(procedure))
+            result = await self._call(
+                procedure, lambda: self._graph.call_procedure(procedure), retry=True
+            )
         except QueryError as error:
             if "empty key" in str(error):
                 return []
@@ -276,7 +286,7 @@ class FalkorDBStore(GraphStore):
         async def modules() -> Any:
             return await self._db.connection.execute_command("MODULE", "LIST")
 
-        listing = await self._call("ping", modules)
+        listing = await self._call("ping", modules, retry=True)
         version = next(
             (str(m[m.index("ver") + 1]) for m in listing if "graph" in m and "ver" in m), "?"
         )

@@ -150,7 +150,12 @@ class Neo4jStore(GraphStore):
             return total
 
         async def run() -> WriteSummary:
-            async with self._driver.session(database=self.database) as session:
+            # Share execute_query's bookmarks, so a read right after this commit (the ingest
+            # cursor, say) is causally consistent even when it is routed to a follower.
+            bookmarks = self._driver.execute_query_bookmark_manager
+            async with self._driver.session(
+                database=self.database, bookmark_manager=bookmarks
+            ) as session:
                 return await session.execute_write(work)
 
         names = ",".join(dict.fromkeys(c.name for c, _ in resolved))

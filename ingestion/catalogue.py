@@ -14,6 +14,12 @@ from ingestion.results import BatchResult, ItemResult, ItemStatus, RawMessage
 
 
 def _item(row: dict[str, object]) -> Item:
+    for name, value in row.items():
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError(f"{name}: contains a NUL character")
+            if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+                raise ValueError(f"{name}: is not valid Unicode")
     in_stock = str(row.get("in_stock") or "true").strip().lower() in ("true", "1", "yes")
     return Item.model_validate(
         {
@@ -43,21 +49,20 @@ async def ingest_items(
         payload = message.payload
         try:
             if not isinstance(payload, dict):
-                raise TypeError("catalogue rows must be given as mappings")
+                raise TypeError("payload: catalogue rows must be given as mappings")
             item = _item(payload)
-        except (ValidationError, TypeError) as error:
-            field, reason = ("payload", str(error))
-            if isinstance(error, ValidationError):
-                why = explain(error)
-                field, reason = why.field, why.reason
-            results.append(ItemResult(index, ItemStatus.REJECTED, None, field, reason))
-            letters.append(
-                NewDeadLetter("item", message.origin, payload_bytes(payload), field, reason)
-            )
+        except ValidationError as error:  # (a ValueError too: keep this clause first)
+            why = explain(error)
+            field, reason = why.field, why.reason
+        except (TypeError, ValueError) as error:
+            field, _, reason = str(error).partition(": ")
+        else:
+            items.append(item)
+            results.append(ItemResult(index, ItemStatus.ACCEPTED, item.id))
             continue
-        items.append(item)
-        results.append(ItemResult(index, ItemStatus.ACCEPTED, item.id))
-    await store.write_batch("items/upsert_items", [i.row() for i in items])
-    if record_rejections:
+        results.append(ItemResult(index, ItemStatus.REJECTED, None, field, reason))
+        letters.append(NewDeadLetter("item", message.origin, payload_bytes(payload), field, reason))
+    if record_rejections:  # before the write: a failing write must not lose the rejections
         dead_letters.add(letters)
+    await store.write_batch("items/upsert_items", [i.row() for i in items])
     return BatchResult(results)

@@ -7,6 +7,7 @@ pipeline.py), so a crash between the log and the graph is repaired by replaying 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -37,7 +38,8 @@ class EventLog:
     """One SQLite file of events; `log_id` names it in the graph's cursor."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))  # SQLite's -wal/-shm copy this
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")

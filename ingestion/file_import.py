@@ -60,7 +60,8 @@ def guess_kind(path: Path) -> FileKind:
 def read_messages(path: Path) -> Iterator[RawMessage]:
     """One RawMessage per JSONL line (bytes) or CSV row (dict), with file:line origins."""
     if path.suffix == ".csv":
-        with path.open(newline="", encoding="utf-8") as handle:
+        # Undecodable bytes survive as surrogates; validation then rejects just that row.
+        with path.open(newline="", encoding="utf-8", errors="surrogateescape") as handle:
             for line, row in enumerate(csv.DictReader(handle), start=2):
                 yield RawMessage(dict(row), f"file:{path.name}:{line}")
         return

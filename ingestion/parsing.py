@@ -26,8 +26,11 @@ def payload_bytes(payload: bytes | str | Mapping[str, Any]) -> bytes:
     if isinstance(payload, bytes):
         return payload
     if isinstance(payload, str):
-        return payload.encode("utf-8")
-    return json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+        return payload.encode("utf-8", "surrogateescape")
+    try:
+        return json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: keep them, escaped, for the dead letter
+        return json.dumps(payload, ensure_ascii=True, default=str).encode("ascii")
 
 
 def explain(error: ValidationError) -> Rejected:
@@ -53,7 +56,10 @@ def _too_big(raw: bytes, limit: int) -> Rejected | None:
 
 def parse_event(message: RawMessage, limit: int) -> EventV1 | Rejected:
     """Validate an event strictly from its JSON (wrong types are errors, not coerced)."""
-    raw = payload_bytes(message.payload)
+    try:
+        raw = payload_bytes(message.payload)
+    except (TypeError, ValueError) as error:
+        return Rejected("payload", f"cannot be read as JSON: {error}")
     too_big = _too_big(raw, limit)
     if too_big:
         return too_big
@@ -65,7 +71,10 @@ def parse_event(message: RawMessage, limit: int) -> EventV1 | Rejected:
 
 def parse_record(message: RawMessage, limit: int) -> RecordV1 | Rejected:
     """Validate a record from JSON, or from a CSV row given as a dict of strings."""
-    raw = payload_bytes(message.payload)
+    try:
+        raw = payload_bytes(message.payload)
+    except (TypeError, ValueError) as error:
+        return Rejected("payload", f"cannot be read as JSON: {error}")
     too_big = _too_big(raw, limit)
     if too_big:
         return too_big

@@ -19,6 +19,7 @@ from typing import IO
 
 from prometheus_client import Counter
 
+from graph.errors import GraphError
 from graph.port import GraphStore
 from ingestion.aggregates import EventAggregator
 from ingestion.dead_letters import DeadLetterStore, NewDeadLetter
@@ -122,25 +123,40 @@ class IngestPipeline:
         if cursor >= last:
             return 0
         if fresh and fresh[0].seq == cursor + 1:
-            await self._apply(fresh)  # the usual case: nothing left over from a crash
+            await self._apply(fresh, cursor)  # the usual case: nothing left over from a crash
             return len(fresh)
         applied = 0
         while cursor < last:
             chunk = self.log.since(cursor, self.apply_batch)
-            await self._apply(chunk)
+            await self._apply(chunk, cursor)
             cursor, applied = chunk[-1].seq, applied + len(chunk)
         return applied
 
-    async def _apply(self, events: Sequence[LoggedEvent]) -> None:
+    async def _apply(self, events: Sequence[LoggedEvent], cursor: int) -> None:
+        """Apply events in chunks; every statement is guarded by the expected cursor, so a
+        transaction that is re-sent, or partly fails, can never apply an event twice."""
         for start in range(0, len(events), self.apply_batch):
             chunk = events[start : start + self.apply_batch]
             aggregator = EventAggregator()
             for event in chunk:
                 aggregator.add(event)
+            guard = {"cursor_id": self.log.log_id, "expected": cursor}
             async with self.store.transaction() as tx:
-                tx.write_batch("interactions/add_interactions", aggregator.interaction_rows())
-                tx.write_batch("identifiers/add_seen_with", aggregator.seen_with_rows())
-                tx.write("ingest/set_cursor", {"id": self.log.log_id, "seq": chunk[-1].seq})
+                tx.write_batch(
+                    "interactions/add_interactions", aggregator.interaction_rows(), guard
+                )
+                tx.write_batch("identifiers/add_seen_with", aggregator.seen_with_rows(), guard)
+                tx.write(
+                    "ingest/advance_cursor",
+                    {"id": self.log.log_id, "expected": cursor, "seq": chunk[-1].seq},
+                )
+            now = await self._cursor()
+            if now != chunk[-1].seq:
+                raise GraphError(
+                    f"event log {self.log.log_id}: cursor is {now} after applying up to "
+                    f"{chunk[-1].seq} from {cursor}; another writer moved it"
+                )
+            cursor = now
 
     def _apply_lock(self) -> _ApplyLock:
         return _ApplyLock(self._lock, self._lock_path)
@@ -170,26 +186,20 @@ class IngestPipeline:
                     previous[0], ItemStatus.DUPLICATE, key, None, "superseded"
                 )
             newest[key] = (index, item)
-        stored = {
-            row["key"]: row["updated_at"]
-            for row in await self.store.read("records/updated_at_of", {"keys": list(newest)})
-        }
-        writes: list[SourceRecord] = []
-        for key, (index, item) in newest.items():
-            if key in stored and stored[key] is not None and stored[key] >= item.record.updated_at:
+        # Dead letters first: a failing graph write below must not lose the rejections.
+        self._reject("record", messages, rejected, results, record_rejections)
+        written: set[str] = set()
+        items = list(newest.values())
+        for start in range(0, len(items), self.store.batch_size):
+            chunk = [item.row() for _, item in items[start : start + self.store.batch_size]]
+            result = await self.store.write("records/upsert_records", {"rows": chunk})
+            written.update(str(row["key"]) for row in result.rows)
+        for key, (index, _) in newest.items():
+            if key in written:
+                results[index] = ItemResult(index, ItemStatus.ACCEPTED, key)
+            else:
                 reason = "not newer than the stored version"
                 results[index] = ItemResult(index, ItemStatus.DUPLICATE, key, None, reason)
-            else:
-                results[index] = ItemResult(index, ItemStatus.ACCEPTED, key)
-                writes.append(item)
-        if writes:
-            async with self.store.transaction() as tx:
-                tx.write_batch("records/upsert_records", [w.record.row() for w in writes])
-                links = [
-                    {"record_key": w.record.key, **i.row()} for w in writes for i in w.identifiers
-                ]
-                tx.write_batch("records/link_identifiers", links)
-        self._reject("record", messages, rejected, results, record_rejections)
         return self._finish("record", results)
 
     # --- shared -------------------------------------------------------------------------

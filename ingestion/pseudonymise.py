@@ -61,6 +61,7 @@ class Pseudonymiser:
             value = raw.strip() if raw and raw.strip() else None
         if value is None:
             return None
-        if kind in HASHED_TYPES:
-            value = self.digest(kind, value)
+        # An email used as a login, cookie or device id is still an email: hash it too.
+        if kind in HASHED_TYPES or _EMAIL.match(value):
+            value = self.digest(kind, value.lower() if kind not in HASHED_TYPES else value)
         return Identifier(type=kind, value=value)

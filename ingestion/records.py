@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from graph.model import Identifier, IdentifierType, Record, Scalar, to_millis
 from ingestion.normalise import clean_text, normalise_country, normalise_postcode
@@ -16,6 +17,10 @@ class SourceRecord:
 
     record: Record
     identifiers: tuple[Identifier, ...]
+
+    def row(self) -> dict[str, Any]:
+        """Row for records/upsert_records (attributes and identifier links together)."""
+        return {**self.record.row(), "identifiers": [i.row() for i in self.identifiers]}
 
 
 def _identifiers(message: RecordV1, pseudo: Pseudonymiser) -> tuple[Identifier, ...]:
@@ -44,7 +49,7 @@ def source_record(message: RecordV1, pseudo: Pseudonymiser, ingested_at: int) ->
     record = Record(
         source=message.source,
         source_id=message.source_id,
-        attrs={k: v for k, v in attrs.items() if v is not None},
+        attrs=attrs,  # None values clear what an older version had
         updated_at=to_millis(message.updated_at),
         ingested_at=ingested_at,
     )

@@ -8,11 +8,32 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-Text = str | None
+
+def _printable(value: str) -> str:
+    # FalkorDB cuts a query at a NUL, and a lone surrogate cannot be encoded as UTF-8.
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError("is not valid Unicode (lone surrogate)") from error
+    return value
+
+
+Clean = Annotated[str, AfterValidator(_printable)]
+Text = Clean | None
 
 
 class EventType(StrEnum):
@@ -79,7 +100,7 @@ class EventV1(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     schema_version: Literal[1] = 1
-    event_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")
+    event_id: Clean = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")
     type: EventType
     occurred_at: AwareDatetime
     identifiers: EventIdentifiers
@@ -112,7 +133,7 @@ class RecordV1(BaseModel):
 
     schema_version: Literal[1] = 1
     source: str = Field(pattern=r"^[a-z0-9_\-]{1,64}$")
-    source_id: str = Field(min_length=1, max_length=256)
+    source_id: Clean = Field(min_length=1, max_length=256)
     first_name: Text = Field(default=None, max_length=200)
     last_name: Text = Field(default=None, max_length=200)
     email: Text = Field(default=None, max_length=320)
@@ -123,8 +144,8 @@ class RecordV1(BaseModel):
     city: Text = Field(default=None, max_length=200)
     country: Text = Field(default=None, max_length=64)
     login_id: Text = Field(default=None, max_length=256)
-    device_ids: list[str] = Field(default_factory=list, max_length=100)
-    cookie_ids: list[str] = Field(default_factory=list, max_length=1000)
+    device_ids: list[Clean] = Field(default_factory=list, max_length=100)
+    cookie_ids: list[Clean] = Field(default_factory=list, max_length=1000)
     updated_at: AwareDatetime
 
     @field_validator("*", mode="before")

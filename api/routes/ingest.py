@@ -23,7 +23,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
 from api.dependencies import IngestLimits, IngestLimitsDep, IngestorDep
-from api.routes.metrics import INGEST_MESSAGES
+from ingestion.metrics import INGEST_MESSAGES
 from ingestion.results import BatchResult, ItemStatus, RawMessage
 
 router = APIRouter(prefix="/v1", tags=["ingest"])

@@ -7,8 +7,9 @@ along). One API process per container: no multiprocess mode.
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Histogram, generate_latest
 
+from ingestion.metrics import INGEST_MESSAGES
 from ingestion.results import ItemStatus
 
 HTTP_REQUEST_SECONDS = Histogram(
@@ -17,11 +18,7 @@ HTTP_REQUEST_SECONDS = Histogram(
     ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
-INGEST_MESSAGES = Counter(
-    "cg_ingest_messages",  # exposed as cg_ingest_messages_total
-    "Ingested messages by entry point (source) and per-item result status.",
-    ["source", "status"],
-)
+# Shared with the Kafka consumer: one definition, in ingestion/metrics.py.
 for _status in ItemStatus:  # every status is exported from the start, at 0
     INGEST_MESSAGES.labels(source="http", status=_status.value)
 

@@ -94,6 +94,7 @@ def ingest_kafka(
         dead_letter_topic=settings.kafka_dead_letter_topic or None,
         batch_size=settings.ingest_batch_size,
         max_message_bytes=settings.max_message_bytes,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
     )
 
     async def run() -> None:

@@ -1,5 +1,11 @@
-// Add co-occurrences of identifiers seen in the same events (streaming ingest).
-// rows: [{a_key, a_type, a_value, b_key, b_type, b_value, count, first_at, last_at}]
+// Add co-occurrences of identifiers seen in the same events, only if the log's cursor is
+// where the caller expects it (see interactions/add_interactions).
+// params: cursor_id, expected; rows: [{a_key, a_type, a_value, b_key, b_type, b_value,
+//         count, first_at, last_at}]
+MERGE (c:IngestCursor {id: $cursor_id})
+ON CREATE SET c.seq = 0
+WITH c
+WHERE c.seq = $expected
 UNWIND $rows AS row
 MERGE (a:Identifier {key: row.a_key})
 ON CREATE SET a.type = row.a_type, a.value = row.a_value

@@ -1,6 +1,12 @@
-// Add new interactions to the aggregates (streaming ingest; the event log deduplicates).
+// Add new interactions to the aggregates, only if the log's cursor is where the caller
+// expects it: a transaction replayed after a lost reply changes nothing.
 // An item not in the catalogue yet is created bare and filled in by the next catalogue load.
-// rows: [{id_key, id_type, id_value, item_id, type, count, first_at, last_at, weight}]
+// params: cursor_id, expected; rows: [{id_key, id_type, id_value, item_id, type, count,
+//         first_at, last_at, weight}]
+MERGE (c:IngestCursor {id: $cursor_id})
+ON CREATE SET c.seq = 0
+WITH c
+WHERE c.seq = $expected
 UNWIND $rows AS row
 MERGE (it:Item {id: row.item_id})
 MERGE (i:Identifier {key: row.id_key})

@@ -27,7 +27,10 @@ def case(name: str) -> Callable[[Case], Case]:
 
 async def seed_records(store: GraphStore, *ids: str) -> None:
     """Records crm:<id> with a first name."""
-    rows = [{**RECORD, "key": f"crm:{i}", "source_id": i, "attrs": {"first_name": i}} for i in ids]
+    rows = [
+        {**RECORD, "key": f"crm:{i}", "source_id": i, "attrs": {"first_name": i}, "identifiers": []}
+        for i in ids
+    ]
     await store.write_batch("records/upsert_records", rows)
 
 
@@ -50,6 +53,9 @@ async def link(store: GraphStore, record: str, key: str) -> None:
     await store.write_batch("records/link_identifiers", [row])
 
 
+GUARD = {"cursor_id": "contract", "expected": 0}
+
+
 def interaction(key: str, item: str, **overrides: Any) -> dict[str, Any]:
     """An interaction row for `key` on `item`."""
     kind, _, value = key.partition(":")
@@ -59,20 +65,27 @@ def interaction(key: str, item: str, **overrides: Any) -> dict[str, Any]:
 
 @case("records/upsert_records")
 async def _upsert_records(store: GraphStore) -> None:
-    await seed_records(store, "1")
-    row = {**RECORD, "key": "crm:1", "source_id": "1", "updated_at": 20, "ingested_at": 99}
-    summary = await store.write_batch(
-        "records/upsert_records", [{**row, "attrs": {"city": "Leeds"}}]
-    )
-    assert summary.nodes_created == 0
+    email = {"key": "email:h1", "type": "email", "value": "h1"}
+    login = {"key": "login:u1", "type": "login", "value": "u1"}
+    base = {**RECORD, "key": "crm:1", "source_id": "1", "ingested_at": 11}
+    v1 = {**base, "updated_at": 10, "attrs": {"first_name": "Ann", "city": "Leeds"}}
+    first = await store.write("records/upsert_records", {"rows": [{**v1, "identifiers": [email]}]})
+    assert first.rows == [{"key": "crm:1"}]
+    v2 = {**base, "updated_at": 20, "ingested_at": 99, "attrs": {"first_name": "Ann", "city": None}}
+    second = await store.write("records/upsert_records", {"rows": [{**v2, "identifiers": [login]}]})
+    assert second.rows == [{"key": "crm:1"}]
     [got] = await store.read("records/get_records", {"keys": ["crm:1"]})
     record = got["record"]
-    assert (record["first_name"], record["city"], record["updated_at"]) == ("1", "Leeds", 20)
+    assert "city" not in record, "a value missing from the newer version is cleared"
+    assert record["updated_at"] == 20
     assert record["ingested_at"] == 11, "ingested_at is set once, on create"
-    stale = {**row, "updated_at": 15, "attrs": {"city": "Old town"}}
-    await store.write_batch("records/upsert_records", [stale])
+    assert got["identifier_keys"] == ["login:u1"], "identifiers are replaced, not accumulated"
+    stale = {**base, "updated_at": 15, "attrs": {"city": "Old town"}, "identifiers": [email]}
+    same = {**v2, "identifiers": [email]}
+    third = await store.write("records/upsert_records", {"rows": [stale, same]})
+    assert third.rows == [], "older or equal versions change nothing"
     [got] = await store.read("records/get_records", {"keys": ["crm:1"]})
-    assert (got["record"]["city"], got["record"]["updated_at"]) == ("Leeds", 20)
+    assert ("city" not in got["record"], got["identifier_keys"]) == (True, ["login:u1"])
 
 
 @case("records/link_identifiers")
@@ -116,9 +129,9 @@ async def _add_seen_with(store: GraphStore) -> None:
         "first_at": 10,
         "last_at": 20,
     }
-    await store.write_batch("identifiers/add_seen_with", [row])
+    await store.write_batch("identifiers/add_seen_with", [row], GUARD)
     await store.write_batch(
-        "identifiers/add_seen_with", [{**row, "count": 1, "first_at": 5, "last_at": 8}]
+        "identifiers/add_seen_with", [{**row, "count": 1, "first_at": 5, "last_at": 8}], GUARD
     )
     counts = {r["type"]: r["count"] for r in await store.read("stats/relationship_counts")}
     assert counts == {"SEEN_WITH": 1}
@@ -173,10 +186,12 @@ async def _add_interactions(store: GraphStore) -> None:
     earlier = interaction("cookie:c", "A", first_at=40, last_at=60, count=2, weight=2.0)
     later = interaction("cookie:c", "A", first_at=300, last_at=300)
     for row in (first, earlier, later):
-        await store.write_batch("interactions/add_interactions", [row])
+        await store.write_batch("interactions/add_interactions", [row], GUARD)
     [got] = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
     assert (got["count"], got["weight"], got["first_at"], got["last_at"]) == (4, 12.0, 40, 300)
-    await store.write_batch("interactions/add_interactions", [interaction("cookie:c", "new")])
+    await store.write_batch(
+        "interactions/add_interactions", [interaction("cookie:c", "new")], GUARD
+    )
     [bare] = await store.read("items/get_items", {"ids": ["new"]})
     assert bare["id"] == "new", "an item unknown to the catalogue is created bare, not dropped"
 
@@ -189,7 +204,7 @@ async def _by_identifiers(store: GraphStore) -> None:
         interaction("cookie:c", "A"),
         interaction("login:u", "A"),
     ]
-    await store.write_batch("interactions/add_interactions", rows)
+    await store.write_batch("interactions/add_interactions", rows, GUARD)
     got = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
     assert [(r["item_id"], r["type"]) for r in got] == [("A", "purchase"), ("B", "product_view")]
 
@@ -250,7 +265,7 @@ async def _find_by_identifier(store: GraphStore) -> None:
         "b_key": "login:u",
     }
     seen |= {"b_type": "login", "b_value": "u", "count": 1, "first_at": 1, "last_at": 1}
-    await store.write_batch("identifiers/add_seen_with", [seen])
+    await store.write_batch("identifiers/add_seen_with", [seen], GUARD)
     assert await store.read("customers/find_by_identifier", {"key": "login:u"}) == [
         {"direct_ids": ["C"], "via_ids": []}
     ]
@@ -262,26 +277,38 @@ async def _find_by_identifier(store: GraphStore) -> None:
     ]
 
 
-@case("records/updated_at_of")
-async def _updated_at_of(store: GraphStore) -> None:
-    await seed_records(store, "1", "2")
-    rows = await store.read("records/updated_at_of", {"keys": ["crm:2", "crm:9"]})
-    assert rows == [{"key": "crm:2", "updated_at": 10}]
-
-
 @case("ingest/get_cursor")
 async def _get_cursor(store: GraphStore) -> None:
     assert await store.read("ingest/get_cursor", {"id": "log-a"}) == []
-    await store.write("ingest/set_cursor", {"id": "log-a", "seq": 41})
+    await store.write("ingest/advance_cursor", {"id": "log-a", "expected": 0, "seq": 41})
     assert await store.read("ingest/get_cursor", {"id": "log-a"}) == [{"seq": 41}]
     assert await store.read("ingest/get_cursor", {"id": "log-b"}) == []
 
 
-@case("ingest/set_cursor")
-async def _set_cursor(store: GraphStore) -> None:
+@case("ingest/advance_cursor")
+async def _advance_cursor(store: GraphStore) -> None:
+    moved = await store.write("ingest/advance_cursor", {"id": "log-a", "expected": 0, "seq": 5})
+    assert moved.rows == [{"seq": 5}]
+    stale = await store.write("ingest/advance_cursor", {"id": "log-a", "expected": 0, "seq": 9})
+    assert stale.rows == [], "a cursor that moved on is not moved by a replayed transaction"
+    assert await store.read("ingest/get_cursor", {"id": "log-a"}) == [{"seq": 5}]
+
+
+async def _apply(store: GraphStore, expected: int, seq: int) -> None:
+    guard = {"cursor_id": "log-g", "expected": expected}
     async with store.transaction() as tx:
-        tx.write("ingest/set_cursor", {"id": "log-a", "seq": 1})
-        tx.write("ingest/set_cursor", {"id": "log-a", "seq": 2})
-    assert await store.read("ingest/get_cursor", {"id": "log-a"}) == [{"seq": 2}]
-    nodes = {r["label"]: r["count"] for r in await store.read("stats/node_counts")}
-    assert nodes == {"IngestCursor": 1}
+        tx.write_batch("interactions/add_interactions", [interaction("cookie:c", "A")], guard)
+        tx.write("ingest/advance_cursor", {"id": "log-g", "expected": expected, "seq": seq})
+
+
+@case("ingest/replay_guard")
+async def _replay_guard(store: GraphStore) -> None:
+    """Not a file: the guard shared by the apply queries, checked as one unit."""
+    await seed_items(store, "A")
+    await _apply(store, 0, 1)
+    await _apply(store, 0, 1)  # the same transaction again, as after a lost reply
+    [got] = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
+    assert got["count"] == 1
+    await _apply(store, 1, 2)
+    [got] = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
+    assert got["count"] == 2

@@ -90,11 +90,21 @@ async def test_strings_round_trip_exactly(store: GraphStore, text: str) -> None:
     assert rows == [{"t": text}]
 
 
-async def test_parameters_cannot_inject_cypher(store: GraphStore) -> None:
-    hostile = "x'}) DETACH DELETE n //"
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "x'}) DETACH DELETE n //",
+        'x"}) MATCH (n) DETACH DELETE n //',
+        'x\\"}) MATCH (n) DETACH DELETE n //',
+        "x` DETACH DELETE n //",
+    ],
+)
+async def test_parameters_cannot_inject_cypher(store: GraphStore, hostile: str) -> None:
     await store.write_batch("items/upsert_items", [{**ITEM, "id": "keep"}])
-    await store.write_batch("items/upsert_items", [{**ITEM, "id": hostile}])
+    await store.write_batch("items/upsert_items", [{**ITEM, "id": hostile, "title": hostile}])
     assert await _count(store, "Item") == 2
+    [got] = await store.read("items/get_items", {"ids": [hostile]})
+    assert got["title"] == hostile
 
 
 async def test_transaction_commits_all_statements(store: GraphStore) -> None:

@@ -143,3 +143,14 @@ async def test_schema_and_clean_stop_leave_a_compact_aof(tmp_path: Path) -> None
     assert _incr_aof_bytes(config.embedded_dir()) > 0
     await store.close()
     assert _incr_aof_bytes(config.embedded_dir()) == 0, "clean stop did not compact the AOF"
+
+
+async def test_data_files_are_private(tmp_path: Path) -> None:
+    config = GraphConfig(url="falkordb-embedded://", data_dir=tmp_path)
+    store = await open_graph_store(config)
+    await store.write(Cypher("CREATE (:Customer {id: 'p', created_at: 1})"))
+    await store.close()
+    folder = config.embedded_dir()
+    assert folder.stat().st_mode & 0o077 == 0
+    for path in (folder / "appendonlydir").iterdir():
+        assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"

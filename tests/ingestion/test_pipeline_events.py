@@ -154,3 +154,20 @@ async def test_unknown_item_is_kept_not_dropped(pipeline: IngestPipeline) -> Non
     await pipeline.ingest_events(raw(event("n1", properties={"item_id": "NEW-ITEM"})))
     items = await pipeline.store.read("items/get_items", {"ids": ["NEW-ITEM"]})
     assert [i["id"] for i in items] == ["NEW-ITEM"]
+
+
+async def test_nul_and_lone_surrogates_are_rejected_not_fatal(pipeline: IngestPipeline) -> None:
+    nul = json.dumps(event("n1", identifiers={"user_id": "u\u0000x"})).encode()
+    surrogate = RawMessage(event("s1", identifiers={"user_id": "u\ud800"}), "http:[2]")
+    messages = [*raw(event("ok1"), nul), surrogate, *raw(event("ok2"))]
+    result = await pipeline.ingest_events(messages)
+    assert [i.status for i in result.items] == [
+        ItemStatus.ACCEPTED,
+        ItemStatus.REJECTED,
+        ItemStatus.REJECTED,
+        ItemStatus.ACCEPTED,
+    ]
+    assert result.items[1].field == "identifiers.user_id"
+    assert pipeline.dead_letters.count() == 2
+    assert await interaction_total(pipeline) == 2
+    assert await pipeline.recover() == 0

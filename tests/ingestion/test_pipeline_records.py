@@ -94,6 +94,7 @@ async def test_bad_records_are_rejected_by_field(pipeline: IngestPipeline) -> No
             record("y", date_of_birth="31/02/1980"),
             record("z", updated_at="not a time"),
             {"source": "crm"},
+            record("n", first_name="A\u0000B"),
         )
     )
     assert [(i.status, i.field) for i in result.items] == [
@@ -102,5 +103,7 @@ async def test_bad_records_are_rejected_by_field(pipeline: IngestPipeline) -> No
         (ItemStatus.REJECTED, "date_of_birth"),
         (ItemStatus.REJECTED, "updated_at"),
         (ItemStatus.REJECTED, "source_id"),
+        (ItemStatus.REJECTED, "first_name"),
     ]
-    assert pipeline.dead_letters.count() == 4
+    assert pipeline.dead_letters.count() == 5
+    assert (await stored(pipeline, "crm:ok"))["record"]["last_name"] == "Lee"

@@ -69,3 +69,11 @@ def test_opaque_identifiers_are_kept_and_blank_ones_dropped() -> None:
 def test_short_key_is_refused() -> None:
     with pytest.raises(ValueError, match="hash_key"):
         Pseudonymiser(b"short")
+
+
+def test_email_shaped_opaque_ids_are_hashed_too() -> None:
+    login = Pseudonymiser(KEY).identifier(IdentifierType.LOGIN, "Ann@Example.com")
+    assert login is not None
+    assert login.type is IdentifierType.LOGIN
+    assert "example" not in login.value
+    assert len(login.value) == 64

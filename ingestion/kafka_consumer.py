@@ -1,0 +1,315 @@
+"""Kafka → ingestion pipeline: consume in batches, dead-letter rejects, then commit offsets."""
+
+# At-least-once: offsets are committed only after the pipeline has returned and every rejected
+# message is on the dead-letter topic; the pipeline deduplicates re-delivered events by id.
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka.errors import (
+    CommitFailedError,
+    IllegalGenerationError,
+    IllegalStateError,
+    KafkaTimeoutError,
+    RebalanceInProgressError,
+    UnknownMemberIdError,
+)
+from kafka.structs import OffsetAndMetadata
+
+from ingestion.kafka_config import BatchFailedError, ConsumeStats, KafkaIngestConfig
+from ingestion.kafka_metrics import BATCH_FAILURES, COMMIT_FAILURES, ingest_messages, update_lag
+from ingestion.kafka_producer import DeadLetterItem, DeadLetterProducer
+from ingestion.results import BatchResult, Ingestor, ItemStatus, RawMessage
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_COMMIT_ERRORS = (
+    CommitFailedError,
+    RebalanceInProgressError,
+    IllegalGenerationError,
+    UnknownMemberIdError,
+    KafkaTimeoutError,
+)
+_IDLE_LAG_INTERVAL = 5.0
+
+__all__ = [
+    "BatchFailedError",
+    "ConsumeStats",
+    "KafkaIngestConfig",
+    "KafkaIngestor",
+    "run_until_signalled",
+]
+
+
+class KafkaIngestor:
+    """Consumes the configured topics into an `Ingestor` until a stop event is set."""
+
+    def __init__(self, config: KafkaIngestConfig, ingestor: Ingestor) -> None:
+        """Remember the configuration; connections are opened by run()."""
+        self.config = config
+        self.ingestor = ingestor
+        self.stats = ConsumeStats()
+        self._executor: ThreadPoolExecutor | None = None
+        self._consumer: Any = None
+        self._dead_letters: DeadLetterProducer | None = None
+        self._lag_labels: set[tuple[str, str]] = set()
+        self._pending: dict[TopicPartition, OffsetAndMetadata] = {}
+        self._pending_lock = threading.Lock()
+        self._lag_at = 0.0
+
+    async def _call(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """Run a blocking client call on the one thread that owns the Kafka clients."""
+        assert self._executor is not None, "only while run() is running"
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def _open(self) -> None:
+        """Create the consumer (subscribed, no auto-commit) and the dead-letter producer."""
+        cfg = self.config
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=cfg.bootstrap_servers,
+            group_id=cfg.group_id,
+            client_id=cfg.client_id,
+            enable_auto_commit=False,
+            auto_offset_reset=cfg.auto_offset_reset,
+            session_timeout_ms=cfg.session_timeout_ms,
+            heartbeat_interval_ms=max(100, cfg.session_timeout_ms // 3),
+            max_poll_records=cfg.batch_size,
+            max_partition_fetch_bytes=max(1024 * 1024, 2 * cfg.max_message_bytes),
+        )
+        self._consumer.subscribe(list(cfg.topics), listener=_Revocations(self))
+        if cfg.dead_letter_topic:
+            self._dead_letters = DeadLetterProducer(
+                cfg.bootstrap_servers, cfg.dead_letter_topic, cfg.max_message_bytes, cfg.client_id
+            )
+
+    def _close(self) -> None:
+        """Commit what a refused commit left behind, then close the clients."""
+        try:
+            if self._consumer is not None:
+                try:
+                    self._commit([])
+                except Exception:
+                    log.exception("last commit before closing failed")
+                self._consumer.close(autocommit=False)
+        finally:
+            self._consumer = None
+            if self._dead_letters is not None:
+                self._dead_letters.close()
+                self._dead_letters = None
+
+    async def run(self, stop: threading.Event | asyncio.Event) -> ConsumeStats:
+        """Consume until *stop* is set; the batch in hand is finished and committed first."""
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kafka-consumer")
+        await self._call(self._open)
+        log.info("consuming %s as group %s", ",".join(self.config.topics), self.config.group_id)
+        try:
+            while not stop.is_set():
+                batch = await self._call(self._poll_batch)
+                if batch:
+                    await self._handle(batch)
+                elif time.monotonic() - self._lag_at > _IDLE_LAG_INTERVAL:
+                    await self._call(self._commit, [])  # offsets refused earlier, if any
+                    await self._call(self._update_lag)
+        finally:
+            await self._call(self._close)
+            self._executor.shutdown(wait=False)
+            self._executor = None
+        log.info("consumer stopped: %s", self.stats)
+        return self.stats
+
+    def _poll_batch(self) -> list[Any]:
+        """Up to batch_size records: wait for the first, then linger briefly for more."""
+        cfg = self.config
+        polled = self._consumer.poll(timeout_ms=cfg.poll_timeout_ms, max_records=cfg.batch_size)
+        batch = [r for records in polled.values() for r in records]
+        deadline = time.monotonic() + cfg.batch_linger_ms / 1000
+        while batch and len(batch) < cfg.batch_size:
+            remaining_ms = int((deadline - time.monotonic()) * 1000)
+            if remaining_ms <= 0:
+                break
+            more = self._consumer.poll(
+                timeout_ms=remaining_ms, max_records=cfg.batch_size - len(batch)
+            )
+            if not more:
+                break
+            batch.extend(r for records in more.values() for r in records)
+        return batch
+
+    async def _handle(self, batch: list[Any]) -> None:
+        """Ingest, dead-letter and commit one batch; on failure rewind so it comes again."""
+        try:
+            await self._ingest(batch)
+        except Exception as error:
+            self.stats.failed_attempts += 1
+            attempts = self.stats.failed_attempts
+            BATCH_FAILURES.labels(error=type(error).__name__).inc()
+            await self._call(self._rewind, batch)
+            if attempts >= self.config.max_attempts:
+                raise BatchFailedError(
+                    f"a batch failed {attempts} times in a row; nothing of it was committed"
+                ) from error
+            delay = self.config.retry_backoff_ms / 1000 * 2 ** (attempts - 1)
+            log.exception("batch failed (attempt %d), retrying in %.1fs", attempts, delay)
+            await asyncio.sleep(delay)
+            return
+        self.stats.failed_attempts = 0
+        await self._call(self._commit, batch)
+        await self._call(self._update_lag)
+
+    async def _ingest(self, batch: list[Any]) -> None:
+        """Route records to the pipeline by topic and dead-letter what it rejected."""
+        events = [r for r in batch if r.topic in self.config.events_topics]
+        records = [r for r in batch if r.topic in self.config.records_topics]
+        rejected: list[DeadLetterItem] = []
+        results: list[BatchResult] = []
+        for group, ingest in (
+            (records, self.ingestor.ingest_records),
+            (events, self.ingestor.ingest_events),
+        ):
+            if group:
+                result = await ingest([_message(r) for r in group])
+                results.append(result)
+                rejected += [
+                    (group[i.index], i.field or "", i.reason or "")
+                    for i in result.items
+                    if i.status is ItemStatus.REJECTED
+                ]
+        if rejected and self._dead_letters is not None:
+            await self._call(self._dead_letters.send, rejected)
+            self.stats.dead_lettered += len(rejected)
+        for result in results:  # counted once the batch is through, not per attempt
+            _count(result)
+            self.stats.accepted += result.accepted
+            self.stats.duplicates += result.duplicates
+            self.stats.rejected += result.rejected
+        self.stats.batches += 1
+        self.stats.messages += len(batch)
+
+    def _rewind(self, batch: list[Any]) -> None:
+        """Seek every partition of a failed batch back to its first record."""
+        first: dict[TopicPartition, int] = {}
+        for record in batch:
+            tp = TopicPartition(record.topic, record.partition)
+            first[tp] = min(first.get(tp, record.offset), record.offset)
+        for tp, offset in first.items():
+            try:
+                self._consumer.seek(tp, offset)
+            except (IllegalStateError, AssertionError):
+                log.info("partition %s was revoked; its new owner resumes from the commit", tp)
+
+    def _commit(self, batch: list[Any]) -> None:
+        """Commit the offset after each partition's last record (plus any refused earlier)."""
+        with self._pending_lock:
+            for record in batch:
+                tp = TopicPartition(record.topic, record.partition)
+                epoch = record.leader_epoch if record.leader_epoch is not None else -1
+                held = self._pending.get(tp)
+                if held is None or record.offset + 1 > held.offset:
+                    self._pending[tp] = OffsetAndMetadata(record.offset + 1, "", epoch)
+            # A partition lost in a rebalance belongs to its new owner now: never commit it.
+            assigned = self._consumer.assignment()
+            offsets = {tp: o for tp, o in self._pending.items() if tp in assigned}
+            self._pending = dict(offsets)
+        if not offsets:
+            return
+        try:
+            self._consumer.commit(offsets, timeout_ms=max(10_000, self.config.session_timeout_ms))
+        except _COMMIT_ERRORS as error:
+            self.stats.commit_failures += 1
+            COMMIT_FAILURES.labels(reason=type(error).__name__).inc()
+            log.warning(
+                "commit failed (%s): retried with the next batch; a restart "
+                "or rebalance now would redeliver it (deduplicated)",
+                error,
+            )
+            return
+        with self._pending_lock:
+            for tp, committed in offsets.items():
+                if self._pending.get(tp) == committed:
+                    del self._pending[tp]
+        self.stats.commits += 1
+        self.stats.last_commit.update(
+            {(tp.topic, tp.partition): o.offset for tp, o in offsets.items()}
+        )
+
+    def _update_lag(self) -> None:
+        """Refresh the lag gauge of every assigned partition."""
+        self._lag_at = time.monotonic()
+        self._lag_labels = update_lag(self._consumer, self._lag_labels)
+
+
+class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Forgets uncommitted offsets of partitions taken away (runs on kafka-python's IO thread)."""
+
+    def __init__(self, owner: KafkaIngestor) -> None:
+        """Remember whose pending offsets to trim."""
+        self._owner = owner
+
+    def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        """Drop pending offsets of revoked partitions (their new owner resumes from the commit)."""
+        with self._owner._pending_lock:
+            for tp in revoked:
+                self._owner._pending.pop(tp, None)
+
+    def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        """Nothing to do: positions start at the committed offsets."""
+
+    def on_partitions_lost(self, lost: list[TopicPartition]) -> None:
+        """Same as revoked."""
+        self.on_partitions_revoked(lost)
+
+
+def _message(record: Any) -> RawMessage:
+    """The pipeline's view of one Kafka record (an empty value stays an empty payload)."""
+    payload = record.value if record.value is not None else b""
+    origin = f"kafka:{record.topic}/{record.partition}/{record.offset}"
+    return RawMessage(payload=payload, origin=origin)
+
+
+def _count(result: BatchResult) -> None:
+    """Add a batch's outcome to the shared ingest counter."""
+    counter = ingest_messages()
+    for status in ItemStatus:
+        n = sum(1 for i in result.items if i.status is status)
+        if n:
+            counter.labels(source="kafka", status=status.value).inc(n)
+
+
+async def run_until_signalled(config: KafkaIngestConfig, ingestor: Ingestor) -> ConsumeStats:
+    """Entry point: consume until SIGTERM/SIGINT, then finish the batch, commit and close."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.getsignal(sig) for sig in signals}
+    installed = threading.current_thread() is threading.main_thread()
+
+    def restore() -> None:
+        """Give the signals back to their previous handlers (a second signal forces exit)."""
+        for sig, handler in previous.items():
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+    def on_signal(sig: signal.Signals) -> None:
+        """First signal: stop after the current batch."""
+        log.info("%s received: finishing the current batch, then stopping", sig.name)
+        stop.set()
+        restore()
+
+    if installed:
+        for sig in signals:
+            loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        return await KafkaIngestor(config, ingestor).run(stop)
+    finally:
+        if installed and not stop.is_set():
+            restore()
