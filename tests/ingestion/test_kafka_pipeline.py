@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,33 +12,19 @@ import pytest
 from customer_graph.runtime import ingestion
 from ingestion.kafka_consumer import ConsumeStats, KafkaIngestConfig, KafkaIngestor
 from ingestion.kafka_producer import produce_messages
-from tests.ingestion.test_kafka_support import (
+from tests.ingestion.kafka_fixtures import (  # noqa: F401 - the *_fixture names are fixtures
     Topics,
     World,
+    broker_fixture,
     consume_until,
     ingest_directly,
     make_config,
-    new_topics,
     per_partition,
-    require_tansu,
     settings_for,
     snapshot,
+    topics_fixture,
 )
 from tests.servers.tansu import TansuBroker
-
-
-@pytest.fixture(scope="module")
-def broker() -> Iterator[TansuBroker]:
-    """One broker for the module; every test uses its own topics and consumer group."""
-    require_tansu()
-    with TansuBroker() as running:
-        yield running
-
-
-@pytest.fixture
-def topics(broker: TansuBroker) -> Topics:
-    """Fresh topics for one test."""
-    return new_topics(broker)
 
 
 @pytest.fixture(scope="module")

