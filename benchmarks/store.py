@@ -1,7 +1,8 @@
 """Write throughput (UNWIND batches) and indexed lookup latency of the embedded store.
 
 Writes `--rows` records, each with 3 identifiers (so 4 nodes and 3 relationships a row),
-through the product's own query files, at several batch sizes in one run so their ratios
+through the product's own record upsert (recency guard, identifier links in the same
+statement), at several batch sizes in one run so their ratios
 can be compared; then times point lookups by indexed key. The last stdout line is one JSON
 object.
 
@@ -38,37 +39,24 @@ def _record_rows(prefix: str, count: int) -> list[dict[str, Any]]:
             "updated_at": 1_700_000_000_000 + i,
             "ingested_at": 1_700_000_000_000,
             "attrs": {"first_name": f"name{i}", "city": "Leeds", "postcode": f"LS{i % 30} 1AA"},
+            "identifiers": [
+                {
+                    "key": f"{kind}:{prefix}-{kind}-{i}",
+                    "type": kind,
+                    "value": f"{prefix}-{kind}-{i}",
+                }
+                for kind in ("email", "login", "cookie")
+            ],
         }
         for i in range(count)
     ]
 
 
-def _link_rows(prefix: str, count: int) -> list[dict[str, Any]]:
-    rows = []
-    for i in range(count):
-        for kind in ("email", "login", "cookie"):
-            value = f"{prefix}-{kind}-{i}"
-            rows.append(
-                {
-                    "record_key": f"{prefix}:{i}",
-                    "key": f"{kind}:{value}",
-                    "type": kind,
-                    "value": value,
-                }
-            )
-    return rows
-
-
 async def _write(store: GraphStore, prefix: str, rows: int, batch: int) -> dict[str, Any]:
-    records, links = _record_rows(prefix, rows), _link_rows(prefix, rows)
+    records = _record_rows(prefix, rows)
     started = time.perf_counter()
-    for start in range(0, rows, batch):
-        await store.write_batch(
-            "records/upsert_records", records[start : start + batch], batch_size=batch
-        )
-        await store.write_batch(
-            "records/link_identifiers", links[start * 3 : (start + batch) * 3], batch_size=batch * 3
-        )
+    # The product's record path: one statement per batch writes records and identifier links.
+    await store.write_batch("records/upsert_records", records, batch_size=batch)
     seconds = time.perf_counter() - started
     return {
         "batch_size": batch,
