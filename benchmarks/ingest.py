@@ -58,8 +58,7 @@ async def _raw_store_rate(pipeline: IngestPipeline, rows: int, batch: int) -> fl
     """Rows/s of the pipeline's own interaction UNWIND query, rows pre-built in memory."""
     data = _raw_rows(rows, [f"raw-item-{n}" for n in range(2000)])
     started = time.perf_counter()
-    guard = {"cursor_id": "raw-benchmark", "expected": 0}
-    await pipeline.store.write_batch("interactions/add_interactions", data, guard, batch_size=batch)
+    await pipeline.store.write_batch("interactions/add_interactions", data, batch_size=batch)
     return rows / (time.perf_counter() - started)
 
 

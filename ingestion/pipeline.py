@@ -133,30 +133,29 @@ class IngestPipeline:
         return applied
 
     async def _apply(self, events: Sequence[LoggedEvent], cursor: int) -> None:
-        """Apply events in chunks; every statement is guarded by the expected cursor, so a
-        transaction that is re-sent, or partly fails, can never apply an event twice."""
+        """Apply events chunk by chunk, each chunk as ONE statement that also moves the
+        cursor (atomic on both backends): a chunk is applied completely once, or not at all,
+        and a chunk re-sent after a lost reply changes nothing."""
         for start in range(0, len(events), self.apply_batch):
             chunk = events[start : start + self.apply_batch]
             aggregator = EventAggregator()
             for event in chunk:
                 aggregator.add(event)
-            guard = {"cursor_id": self.log.log_id, "expected": cursor}
-            async with self.store.transaction() as tx:
-                tx.write_batch(
-                    "interactions/add_interactions", aggregator.interaction_rows(), guard
-                )
-                tx.write_batch("identifiers/add_seen_with", aggregator.seen_with_rows(), guard)
-                tx.write(
-                    "ingest/advance_cursor",
-                    {"id": self.log.log_id, "expected": cursor, "seq": chunk[-1].seq},
-                )
-            now = await self._cursor()
-            if now != chunk[-1].seq:
+            params = {
+                "cursor_id": self.log.log_id,
+                "expected": cursor,
+                "seq": chunk[-1].seq,
+                "interactions": aggregator.interaction_rows(),
+                "pairs": aggregator.seen_with_rows(),
+            }
+            result = await self.store.write("ingest/apply_events", params)
+            if result.rows != [{"seq": chunk[-1].seq}]:
+                now = await self._cursor()
                 raise GraphError(
-                    f"event log {self.log.log_id}: cursor is {now} after applying up to "
-                    f"{chunk[-1].seq} from {cursor}; another writer moved it"
+                    f"event log {self.log.log_id}: cursor was {now}, not {cursor}, when applying "
+                    f"up to {chunk[-1].seq}; another writer moved it (nothing was applied)"
                 )
-            cursor = now
+            cursor = chunk[-1].seq
 
     def _apply_lock(self) -> _ApplyLock:
         return _ApplyLock(self._lock, self._lock_path)

@@ -1,12 +1,7 @@
-// Add new interactions to the aggregates, only if the log's cursor is where the caller
-// expects it: a transaction replayed after a lost reply changes nothing.
-// An item not in the catalogue yet is created bare and filled in by the next catalogue load.
-// params: cursor_id, expected; rows: [{id_key, id_type, id_value, item_id, type, count,
-//         first_at, last_at, weight}]
-MERGE (c:IngestCursor {id: $cursor_id})
-ON CREATE SET c.seq = 0
-WITH c
-WHERE c.seq = $expected
+// Add interaction aggregates with a plain UNWIND, unguarded: the raw store rate that
+// benchmarks/ingest.py compares ingestion with, and bulk backfills that manage their own
+// idempotency. Streaming ingestion uses ingest/apply_events instead.
+// rows: [{id_key, id_type, id_value, item_id, type, count, first_at, last_at, weight}]
 UNWIND $rows AS row
 MERGE (it:Item {id: row.item_id})
 MERGE (i:Identifier {key: row.id_key})

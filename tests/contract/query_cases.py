@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
+
+from graph.errors import QueryError
 from graph.port import GraphStore
 from graph.queries import Cypher
 
@@ -51,9 +54,6 @@ async def link(store: GraphStore, record: str, key: str) -> None:
     kind, _, value = key.partition(":")
     row = {"record_key": f"crm:{record}", "key": key, "type": kind, "value": value}
     await store.write_batch("records/link_identifiers", [row])
-
-
-GUARD = {"cursor_id": "contract", "expected": 0}
 
 
 def interaction(key: str, item: str, **overrides: Any) -> dict[str, Any]:
@@ -116,31 +116,6 @@ async def _get_records(store: GraphStore) -> None:
     assert rows[1]["customer_id"] is None
 
 
-@case("identifiers/add_seen_with")
-async def _add_seen_with(store: GraphStore) -> None:
-    row = {
-        "a_key": "cookie:c",
-        "a_type": "cookie",
-        "a_value": "c",
-        "b_key": "login:u",
-        "b_type": "login",
-        "b_value": "u",
-        "count": 3,
-        "first_at": 10,
-        "last_at": 20,
-    }
-    await store.write_batch("identifiers/add_seen_with", [row], GUARD)
-    await store.write_batch(
-        "identifiers/add_seen_with", [{**row, "count": 1, "first_at": 5, "last_at": 8}], GUARD
-    )
-    counts = {r["type"]: r["count"] for r in await store.read("stats/relationship_counts")}
-    assert counts == {"SEEN_WITH": 1}
-    [got] = await store.read(
-        Cypher("MATCH ()-[s:SEEN_WITH]->() RETURN s.count AS c, s.first_at AS f, s.last_at AS l")
-    )
-    assert (got["c"], got["f"], got["l"]) == (4, 5, 20)
-
-
 @case("identifiers/records_by_identifier")
 async def _records_by_identifier(store: GraphStore) -> None:
     await seed_records(store, "1", "2")
@@ -186,12 +161,10 @@ async def _add_interactions(store: GraphStore) -> None:
     earlier = interaction("cookie:c", "A", first_at=40, last_at=60, count=2, weight=2.0)
     later = interaction("cookie:c", "A", first_at=300, last_at=300)
     for row in (first, earlier, later):
-        await store.write_batch("interactions/add_interactions", [row], GUARD)
+        await store.write_batch("interactions/add_interactions", [row])
     [got] = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
     assert (got["count"], got["weight"], got["first_at"], got["last_at"]) == (4, 12.0, 40, 300)
-    await store.write_batch(
-        "interactions/add_interactions", [interaction("cookie:c", "new")], GUARD
-    )
+    await store.write_batch("interactions/add_interactions", [interaction("cookie:c", "new")])
     [bare] = await store.read("items/get_items", {"ids": ["new"]})
     assert bare["id"] == "new", "an item unknown to the catalogue is created bare, not dropped"
 
@@ -204,7 +177,7 @@ async def _by_identifiers(store: GraphStore) -> None:
         interaction("cookie:c", "A"),
         interaction("login:u", "A"),
     ]
-    await store.write_batch("interactions/add_interactions", rows, GUARD)
+    await store.write_batch("interactions/add_interactions", rows)
     got = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
     assert [(r["item_id"], r["type"]) for r in got] == [("A", "purchase"), ("B", "product_view")]
 
@@ -258,14 +231,7 @@ async def _find_by_identifier(store: GraphStore) -> None:
     await store.write_batch(
         "customers/assign_records", [{"record_key": "crm:1", "customer_id": "C"}]
     )
-    seen: dict[str, Any] = {
-        "a_key": "cookie:c",
-        "a_type": "cookie",
-        "a_value": "c",
-        "b_key": "login:u",
-    }
-    seen |= {"b_type": "login", "b_value": "u", "count": 1, "first_at": 1, "last_at": 1}
-    await store.write_batch("identifiers/add_seen_with", [seen], GUARD)
+    await apply(store, 0, 1, pairs=[pair("cookie:c", "login:u")])
     assert await store.read("customers/find_by_identifier", {"key": "login:u"}) == [
         {"direct_ids": ["C"], "via_ids": []}
     ]
@@ -280,35 +246,60 @@ async def _find_by_identifier(store: GraphStore) -> None:
 @case("ingest/get_cursor")
 async def _get_cursor(store: GraphStore) -> None:
     assert await store.read("ingest/get_cursor", {"id": "log-a"}) == []
-    await store.write("ingest/advance_cursor", {"id": "log-a", "expected": 0, "seq": 41})
+    await store.write(
+        "ingest/apply_events",
+        {"cursor_id": "log-a", "expected": 0, "seq": 41, "interactions": [], "pairs": []},
+    )
     assert await store.read("ingest/get_cursor", {"id": "log-a"}) == [{"seq": 41}]
     assert await store.read("ingest/get_cursor", {"id": "log-b"}) == []
 
 
-@case("ingest/advance_cursor")
-async def _advance_cursor(store: GraphStore) -> None:
-    moved = await store.write("ingest/advance_cursor", {"id": "log-a", "expected": 0, "seq": 5})
-    assert moved.rows == [{"seq": 5}]
-    stale = await store.write("ingest/advance_cursor", {"id": "log-a", "expected": 0, "seq": 9})
-    assert stale.rows == [], "a cursor that moved on is not moved by a replayed transaction"
-    assert await store.read("ingest/get_cursor", {"id": "log-a"}) == [{"seq": 5}]
+def pair(a: str, b: str, **overrides: Any) -> dict[str, Any]:
+    """A co-occurrence row for identifiers `a` and `b` (`type:value`)."""
+    (at, _, av), (bt, _, bv) = a.partition(":"), b.partition(":")
+    row = {"a_key": a, "a_type": at, "a_value": av, "b_key": b, "b_type": bt, "b_value": bv}
+    return {**row, "count": 1, "first_at": 10, "last_at": 10, **overrides}
 
 
-async def _apply(store: GraphStore, expected: int, seq: int) -> None:
-    guard = {"cursor_id": "log-g", "expected": expected}
-    async with store.transaction() as tx:
-        tx.write_batch("interactions/add_interactions", [interaction("cookie:c", "A")], guard)
-        tx.write("ingest/advance_cursor", {"id": "log-g", "expected": expected, "seq": seq})
+async def apply(store: GraphStore, expected: int, seq: int, **lists: Any) -> list[Any]:
+    """Run ingest/apply_events for cursor 'log-g'."""
+    params = {"cursor_id": "log-g", "expected": expected, "seq": seq}
+    params |= {"interactions": lists.get("interactions", []), "pairs": lists.get("pairs", [])}
+    return (await store.write("ingest/apply_events", params)).rows
 
 
-@case("ingest/replay_guard")
-async def _replay_guard(store: GraphStore) -> None:
-    """Not a file: the guard shared by the apply queries, checked as one unit."""
+@case("ingest/apply_events")
+async def _apply_events(store: GraphStore) -> None:
     await seed_items(store, "A")
-    await _apply(store, 0, 1)
-    await _apply(store, 0, 1)  # the same transaction again, as after a lost reply
-    [got] = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
-    assert got["count"] == 1
-    await _apply(store, 1, 2)
-    [got] = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
-    assert got["count"] == 2
+    first = [interaction("cookie:c", "A", first_at=100, last_at=100)]
+    assert await apply(store, 0, 3, interactions=first, pairs=[pair("cookie:c", "login:u")]) == [
+        {"seq": 3}
+    ]
+    assert await apply(store, 0, 3, interactions=first) == [], "a re-sent chunk changes nothing"
+    later = [
+        interaction("cookie:c", "A", first_at=40, last_at=300, count=2, weight=2.0),
+        interaction("cookie:c", "NEW"),
+    ]
+    more_pairs = [pair("cookie:c", "login:u", count=2, first_at=5, last_at=50)]
+    assert await apply(store, 3, 7, interactions=later, pairs=more_pairs) == [{"seq": 7}]
+    rows = await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]})
+    got = {r["item_id"]: (r["count"], r["weight"], r["first_at"], r["last_at"]) for r in rows}
+    assert got == {"A": (3, 7.0, 40, 300), "NEW": (1, 5.0, 100, 100)}
+    [seen] = await store.read(
+        Cypher("MATCH ()-[s:SEEN_WITH]->() RETURN s.count AS c, s.first_at AS f, s.last_at AS l")
+    )
+    assert (seen["c"], seen["f"], seen["l"]) == (3, 5, 50)
+    assert await apply(store, 7, 8) == [{"seq": 8}], "an empty chunk still moves the cursor"
+    assert await store.read("ingest/get_cursor", {"id": "log-g"}) == [{"seq": 8}]
+
+
+@case("ingest/apply_events_is_atomic")
+async def _apply_atomic(store: GraphStore) -> None:
+    """Not a file: a chunk that fails half way applies nothing, cursor included."""
+    await seed_items(store, "A")
+    good = interaction("cookie:c", "A")
+    bad = {**interaction("cookie:d", "A"), "item_id": None}  # MERGE on a null key fails
+    with pytest.raises(QueryError):
+        await apply(store, 0, 2, interactions=[good, bad])
+    assert await store.read("interactions/by_identifiers", {"keys": ["cookie:c"]}) == []
+    assert await store.read("ingest/get_cursor", {"id": "log-g"}) in ([], [{"seq": 0}])
