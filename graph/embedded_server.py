@@ -244,13 +244,14 @@ class EmbeddedFalkorDB:
         )
         endpoint = Endpoint("127.0.0.1", port, password, process.pid)
         deadline = time.monotonic() + self.start_timeout_s
+        hard_limit = time.monotonic() + 10 * self.start_timeout_s  # even for a huge AOF
         while not _answers(endpoint):
             if process.poll() is not None:
                 raise EmbeddedServerError(
                     f"redis-server exited with {process.returncode}; see {self.log_path}"
                 )
             if _loading(endpoint):  # replaying a large AOF: progress, not a hang
-                deadline = time.monotonic() + self.start_timeout_s
+                deadline = min(time.monotonic() + self.start_timeout_s, hard_limit)
             if time.monotonic() > deadline:
                 process.kill()
                 raise EmbeddedServerError(f"FalkorDB not ready after {self.start_timeout_s}s")

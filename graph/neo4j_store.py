@@ -109,6 +109,8 @@ class Neo4jStore(GraphStore):
             return await action()
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError) as error:
             raise _translate(error, name) from error
+        except (TypeError, ValueError) as error:  # parameters the driver cannot send
+            raise QueryError(str(error), name) from error
 
     async def _execute(
         self, cypher: Cypher, params: Params | None, routing: RoutingControl

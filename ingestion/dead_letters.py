@@ -26,6 +26,11 @@ CREATE INDEX IF NOT EXISTS dead_letters_status ON dead_letters (status, id);
 """
 
 
+def _text(value: str) -> str:
+    """Text SQLite can store: undecodable input (surrogates) kept as backslash escapes."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """One rejected message."""
@@ -71,7 +76,10 @@ class DeadLetterStore:
         if not letters:
             return
         now = int(time.time() * 1000)
-        rows = [(now, d.kind, d.origin, d.payload, d.field, d.reason) for d in letters]
+        rows = [
+            (now, _text(d.kind), _text(d.origin), d.payload, _text(d.field), _text(d.reason))
+            for d in letters
+        ]
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:

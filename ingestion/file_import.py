@@ -52,7 +52,7 @@ def guess_kind(path: Path) -> FileKind:
     """Events for `.jsonl`/`.ndjson`; for CSV, items when the header has `item_id`."""
     if path.suffix in (".jsonl", ".ndjson", ".json"):
         return FileKind.EVENTS
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8", errors="surrogateescape") as handle:
         header = next(csv.reader(handle), [])
     return FileKind.ITEMS if "item_id" in header else FileKind.RECORDS
 

@@ -26,7 +26,10 @@ def payload_bytes(payload: bytes | str | Mapping[str, Any]) -> bytes:
     if isinstance(payload, bytes):
         return payload
     if isinstance(payload, str):
-        return payload.encode("utf-8", "surrogateescape")
+        try:  # bytes that were undecodable come back as they were
+            return payload.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # other lone surrogates: kept, as invalid UTF-8
+            return payload.encode("utf-8", "surrogatepass")
     try:
         return json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: keep them, escaped, for the dead letter

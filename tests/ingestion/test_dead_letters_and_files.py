@@ -56,3 +56,26 @@ def test_checked_in_json_schemas_match_the_models() -> None:
         assert (SCHEMA_DIR / name).read_text() == render(model), (
             f"{name} is stale: run `customer-graph ingest schemas`"
         )
+
+
+async def test_undecodable_csv_bytes_reject_one_row_not_the_file(
+    pipeline: IngestPipeline, tmp_path: Path
+) -> None:
+    items = tmp_path / "items.csv"
+    header = b"item_id,title,category,brand,price,currency,description,in_stock\n"
+    good = b"I-1,Lamp,home,Acme,2.5,GBP,A lamp,true\n"
+    bad = b"I-2,L\xe4mpchen,home,Acme,2.5,GBP,Latin-1 bytes,true\n"
+    items.write_bytes(header + good + bad)
+    report = await import_file(pipeline, items)  # kind guessed from the header
+    assert (report.kind, report.accepted, report.rejected) == (FileKind.ITEMS, 1, 1)
+    [letter] = pipeline.dead_letters.entries(kind="item")
+    assert (letter.field, letter.origin) == ("title", "file:items.csv:3")
+
+    records = tmp_path / "records.csv"
+    records.write_bytes(
+        b"source,source_id,first_name,updated_at\n"
+        b"crm,1,Ann,2026-01-01T00:00:00Z\n"
+        b"crm,2,J\xf6rg,2026-01-01T00:00:00Z\n"
+    )
+    report = await import_file(pipeline, records)
+    assert (report.kind, report.accepted, report.rejected) == (FileKind.RECORDS, 1, 1)
