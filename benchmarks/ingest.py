@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -34,6 +32,7 @@ from ingestion.kafka_producer import produce_file
 from ingestion.pipeline import IngestPipeline
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test broker harness
+from benchmarks.machine import machine_info
 from tests.servers.tansu import TansuBroker
 
 
@@ -160,12 +159,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "batch_size": args.batch,
         "client_rss_mb": round(rss_mb, 1),
         **kafka,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": machine_info(),
     }
 
 

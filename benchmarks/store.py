@@ -14,10 +14,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +27,9 @@ import psutil
 from graph.embedded_server import EmbeddedFalkorDB
 from graph.factory import GraphConfig, open_graph_store
 from graph.port import GraphStore
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+from benchmarks.machine import machine_info
 
 
 def _record_rows(prefix: str, count: int) -> list[dict[str, Any]]:
@@ -118,12 +120,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "lookup_p99_ms": round(_percentile(latencies, 0.99), 3),
         "lookup_mean_ms": round(statistics.fmean(latencies), 3),
         "server_rss_mb": round(rss_mb, 1) if rss_mb else None,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": machine_info(),
     }
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from ingestion.sqlite_files import open_private_sqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS dead_letters (
@@ -61,13 +61,8 @@ class DeadLetterStore:
     """SQLite-backed, durable; entries are kept after replay (status `replayed`)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))  # SQLite's -wal/-shm copy this
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db = open_private_sqlite(path)
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()  # one connection, shared by threads
 

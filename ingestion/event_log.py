@@ -7,7 +7,6 @@ pipeline.py), so a crash between the log and the graph is repaired by replaying 
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
@@ -17,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ingestion.events import LoggedEvent
+from ingestion.sqlite_files import open_private_sqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,19 +38,13 @@ class EventLog:
     """One SQLite file of events; `log_id` names it in the graph's cursor."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))  # SQLite's -wal/-shm copy this
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db = open_private_sqlite(path)
         self._db.executescript(_SCHEMA)
         self._write_lock = threading.Lock()  # one writer connection, shared by threads
         # Readers use their own connection: in WAL mode they see committed events only,
         # even while another thread is appending.
-        self._reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._reader.execute("PRAGMA busy_timeout=30000")
+        self._reader = open_private_sqlite(path)
         with self._transaction():
             row = self._db.execute("SELECT value FROM meta WHERE key='log_id'").fetchone()
             if row is None:

@@ -51,21 +51,22 @@ def explain(error: ValidationError) -> Rejected:
     return Rejected(loc or "payload", message)
 
 
-def _too_big(raw: bytes, limit: int) -> Rejected | None:
-    if len(raw) > limit:
-        return Rejected("payload", f"{len(raw)} bytes is larger than the {limit}-byte limit")
-    return None
-
-
-def parse_event(message: RawMessage, limit: int) -> EventV1 | Rejected:
-    """Validate an event strictly from its JSON (wrong types are errors, not coerced)."""
+def _checked_bytes(message: RawMessage, limit: int) -> bytes | Rejected:
+    """The payload as bytes, or why it cannot be taken (unreadable, or too big)."""
     try:
         raw = payload_bytes(message.payload)
     except (TypeError, ValueError) as error:
         return Rejected("payload", f"cannot be read as JSON: {error}")
-    too_big = _too_big(raw, limit)
-    if too_big:
-        return too_big
+    if len(raw) > limit:
+        return Rejected("payload", f"{len(raw)} bytes is larger than the {limit}-byte limit")
+    return raw
+
+
+def parse_event(message: RawMessage, limit: int) -> EventV1 | Rejected:
+    """Validate an event strictly from its JSON (wrong types are errors, not coerced)."""
+    raw = _checked_bytes(message, limit)
+    if isinstance(raw, Rejected):
+        return raw
     try:
         return EventV1.model_validate_json(raw, strict=True)
     except ValidationError as error:
@@ -74,13 +75,9 @@ def parse_event(message: RawMessage, limit: int) -> EventV1 | Rejected:
 
 def parse_record(message: RawMessage, limit: int) -> RecordV1 | Rejected:
     """Validate a record from JSON, or from a CSV row given as a dict of strings."""
-    try:
-        raw = payload_bytes(message.payload)
-    except (TypeError, ValueError) as error:
-        return Rejected("payload", f"cannot be read as JSON: {error}")
-    too_big = _too_big(raw, limit)
-    if too_big:
-        return too_big
+    raw = _checked_bytes(message, limit)
+    if isinstance(raw, Rejected):
+        return raw
     try:
         if isinstance(message.payload, Mapping):
             return RecordV1.model_validate(dict(message.payload))
