@@ -59,7 +59,7 @@ def create_app(
                 opened.push_async_callback(graph.close)
             pipeline = ingestor
             if pipeline is None:
-                built = build_pipeline(config, graph)
+                built = build_pipeline(config, graph, resolve=True)
                 opened.callback(built.close)
                 recovered = await built.recover()  # events logged but not applied before a crash
                 if recovered:

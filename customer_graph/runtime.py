@@ -11,7 +11,11 @@ from types import FrameType
 
 from customer_graph.settings import Settings
 from graph.factory import GraphConfig, open_graph_store
+from graph.model import IdentifierType
 from graph.port import GraphStore
+from identity.config import IdentityConfig, MergeProtection
+from identity.fast_scorer_adapter import compiled_scorer
+from identity.service import IdentityService
 from ingestion.dead_letters import DeadLetterStore
 from ingestion.event_log import EventLog
 from ingestion.pipeline import IngestPipeline
@@ -52,9 +56,44 @@ def pseudonymiser(settings: Settings) -> Pseudonymiser:
     return Pseudonymiser(settings.hash_key.get_secret_value().encode(), settings.phone_region)
 
 
-def build_pipeline(settings: Settings, store: GraphStore) -> IngestPipeline:
-    """The ingestion pipeline over `store`, with the event log and dead letters on disk."""
-    return IngestPipeline(
+def identity_config(settings: Settings, pseudo: Pseudonymiser | None = None) -> IdentityConfig:
+    """Identity resolution's configuration; blocklisted values become identifier keys the
+    way ingestion would store them (emails and phones hashed)."""
+    pseudo = pseudo or pseudonymiser(settings)
+    blocked = {
+        found.key
+        for raw in settings.identity_blocklist
+        for kind in IdentifierType
+        if (found := pseudo.identifier(kind, raw)) is not None
+    }
+    return IdentityConfig(
+        model_dir=settings.identity_model_dir,
+        auto_merge_threshold=settings.identity_auto_merge_threshold,
+        review_threshold=settings.identity_review_threshold,
+        veto_threshold=settings.identity_veto_threshold,
+        protection=MergeProtection(
+            blocked_keys=frozenset(blocked),
+            max_records_per_value=dict(settings.identity_max_records_per_value),
+            max_values_per_customer=dict(settings.identity_max_values_per_customer),
+            type_priority=tuple(settings.identity_type_priority),
+            weak_types=frozenset(settings.identity_weak_types),
+        ),
+        junk_dates=frozenset(settings.identity_junk_dates),
+        source_trust=tuple(settings.identity_source_trust),
+        seed=settings.demo_seed,
+        max_candidates=settings.identity_max_candidates,
+    )
+
+
+def identity_service(settings: Settings, store: GraphStore) -> IdentityService:
+    """The identity service over `store`."""
+    return IdentityService(store, identity_config(settings), compiled_scorer)
+
+
+def build_pipeline(settings: Settings, store: GraphStore, resolve: bool = False) -> IngestPipeline:
+    """The ingestion pipeline over `store`, with the event log and dead letters on disk;
+    with `resolve` (and CG_IDENTITY_RESOLVE_ON_INGEST) new records are resolved at once."""
+    pipeline = IngestPipeline(
         store,
         EventLog(settings.ingest_dir / "events.sqlite3"),
         DeadLetterStore(settings.ingest_dir / "dead_letters.sqlite3"),
@@ -62,13 +101,16 @@ def build_pipeline(settings: Settings, store: GraphStore) -> IngestPipeline:
         max_message_bytes=settings.max_message_bytes,
         apply_batch=settings.ingest_batch_size,
     )
+    if resolve and settings.identity_resolve_on_ingest:
+        pipeline.on_records_written = identity_service(settings, store).resolve_if_trained
+    return pipeline
 
 
 @asynccontextmanager
-async def ingestion(settings: Settings) -> AsyncIterator[IngestPipeline]:
+async def ingestion(settings: Settings, resolve: bool = False) -> AsyncIterator[IngestPipeline]:
     """Store + pipeline for a block; anything left over from a crash is applied first."""
     async with graph_store(settings) as store:
-        pipeline = build_pipeline(settings, store)
+        pipeline = build_pipeline(settings, store, resolve)
         try:
             recovered = await pipeline.recover()
             if recovered:

@@ -6,8 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from identity import config as identity_defaults
 
 DEV_HASH_KEY = "dev-only-hash-key-change-me"
 
@@ -88,6 +90,59 @@ class Settings(BaseSettings):
     demo_people: int = Field(default=5000, ge=10, description="People in the demo world.")
     demo_seed: int = Field(default=42, description="Seed of the demo world generator.")
     log_level: str = Field(default="INFO", description="Log level.")
+    identity_auto_merge_threshold: float = Field(
+        default=0.95,
+        gt=0,
+        lt=1,
+        description="Match probability at or above which two records are merged automatically.",
+    )
+    identity_review_threshold: float = Field(
+        default=0.5,
+        gt=0,
+        lt=1,
+        description="Match probability from which a pair goes to the stewards' review queue.",
+    )
+    identity_veto_threshold: float = Field(
+        default=0.01,
+        ge=0,
+        lt=1,
+        description="A shared strong identifier does not merge a pair the model scores below this.",
+    )
+    identity_blocklist: list[str] = Field(
+        default=list(identity_defaults.DEFAULT_BLOCKLIST),
+        description="Placeholder identifier values never used to link (JSON list).",
+    )
+    identity_max_records_per_value: dict[str, int] = Field(
+        default=dict(identity_defaults.DEFAULT_MAX_RECORDS_PER_VALUE),
+        description="Per identifier type: an identifier held by more records does not link.",
+    )
+    identity_max_values_per_customer: dict[str, int] = Field(
+        default=dict(identity_defaults.DEFAULT_MAX_VALUES_PER_CUSTOMER),
+        description="Per identifier type: most distinct values one customer may hold.",
+    )
+    identity_type_priority: list[str] = Field(
+        default=list(identity_defaults.DEFAULT_TYPE_PRIORITY),
+        description="Identifier types, strongest first: the order links are applied in.",
+    )
+    identity_weak_types: list[str] = Field(
+        default=["device", "cookie"],
+        description="Identifier types that link only when the model corroborates the pair.",
+    )
+    identity_junk_dates: list[str] = Field(
+        default=list(identity_defaults.DEFAULT_JUNK_DATES),
+        description="Placeholder birth dates treated as missing.",
+    )
+    identity_source_trust: list[str] = Field(
+        default=["crm", "app", "web"],
+        description="Record sources, most trusted first (golden record survivorship).",
+    )
+    identity_max_candidates: int = Field(
+        default=200, ge=1, description="Records per blocking key scored for one new record."
+    )
+    identity_resolve_on_ingest: bool = Field(
+        default=True,
+        description="Resolve records arriving over HTTP or Kafka immediately (needs a model).",
+    )
 
     @field_validator("graph_url")
     @classmethod
@@ -98,6 +153,19 @@ class Settings(BaseSettings):
                 "graph_url must start with falkordb-embedded://, redis://, bolt:// or neo4j://"
             )
         return value
+
+    @model_validator(mode="after")
+    def _identity_thresholds(self) -> Settings:
+        if self.identity_review_threshold > self.identity_auto_merge_threshold:
+            raise ValueError(
+                "identity_review_threshold: must not be above identity_auto_merge_threshold"
+            )
+        return self
+
+    @property
+    def identity_model_dir(self) -> Path:
+        """Where trained identity models are versioned."""
+        return self.data_dir / "models" / "identity"
 
     @property
     def ingest_dir(self) -> Path:

@@ -38,12 +38,19 @@ class IdentifierType(StrEnum):
     PHONE = "phone"
     LOGIN = "login"
     CRM_ID = "crm_id"
+    NATIONAL_ID = "national_id"
     DEVICE = "device"
     COOKIE = "cookie"
 
 
 STRONG_IDENTIFIERS = frozenset(
-    {IdentifierType.LOGIN, IdentifierType.CRM_ID, IdentifierType.EMAIL, IdentifierType.PHONE}
+    {
+        IdentifierType.LOGIN,
+        IdentifierType.CRM_ID,
+        IdentifierType.NATIONAL_ID,
+        IdentifierType.EMAIL,
+        IdentifierType.PHONE,
+    }
 )
 
 
@@ -208,7 +215,7 @@ class CandidateMatch(GraphObject):
     probability: float = Field(ge=0, le=1)
     match_weight: float = Field(allow_inf_nan=False)
     evidence: str = "{}"
-    status: str = Field(default="pending", pattern=r"^(pending|approved|rejected|auto)$")
+    status: str = Field(default="pending", pattern=r"^(pending|approved|rejected|retracted)$")
     created_at: int = Field(ge=0)
     decided_by: str | None = None
     decided_at: int | None = None

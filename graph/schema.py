@@ -24,6 +24,11 @@ class NodeIndex:
 SCHEMA: tuple[NodeIndex, ...] = (
     NodeIndex("Record", ("key",), unique=True),
     NodeIndex("Record", ("source",)),
+    # Blocking keys for incremental identity resolution.
+    NodeIndex("Record", ("name_key",)),
+    NodeIndex("Record", ("date_of_birth",)),
+    NodeIndex("Record", ("postcode",)),
+    NodeIndex("Record", ("email_local",)),
     NodeIndex("Identifier", ("key",), unique=True),
     NodeIndex("Identifier", ("type",)),
     NodeIndex("Customer", ("id",), unique=True),

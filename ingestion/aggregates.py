@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from graph.model import DEFAULT_WEIGHTS, Identifier, IdentifierType, InteractionType
-from ingestion.events import LoggedEvent
+from graph.model import DEFAULT_WEIGHTS
+from ingestion.events import IdRow, LoggedEvent
 
-# The identifier an interaction is attached to: the most stable one the event carries.
-ANCHOR_ORDER = (
-    IdentifierType.LOGIN,
-    IdentifierType.DEVICE,
-    IdentifierType.COOKIE,
-    IdentifierType.EMAIL,
-    IdentifierType.PHONE,
-)
-INTERACTION_TYPES = frozenset(str(t) for t in InteractionType)
+WEIGHTS = {str(kind): weight for kind, weight in DEFAULT_WEIGHTS.items()}
 
 
-@dataclass
+@dataclass(slots=True)
 class Aggregate:
     """Count, time span and weight of a group of events."""
 
@@ -32,47 +23,50 @@ class Aggregate:
     def add(self, at: int, weight: float) -> None:
         """Fold one more event in."""
         self.count += 1
-        self.first_at = min(self.first_at, at)
-        self.last_at = max(self.last_at, at)
+        if at < self.first_at:
+            self.first_at = at
+        elif at > self.last_at:
+            self.last_at = at
         self.weight += weight
-
-
-def anchor(identifiers: Iterable[Identifier]) -> Identifier | None:
-    """The identifier an event's interaction is attached to."""
-    by_type = {i.type: i for i in identifiers}
-    return next((by_type[t] for t in ANCHOR_ORDER if t in by_type), None)
 
 
 class EventAggregator:
     """Per-(identifier, item, type) interactions and per-identifier-pair co-occurrences."""
 
     def __init__(self) -> None:
-        self.interactions: dict[tuple[Identifier, str, str], Aggregate] = {}
-        self.pairs: dict[tuple[Identifier, Identifier], Aggregate] = {}
+        self.interactions: dict[tuple[IdRow, str, str], Aggregate] = {}
+        # Keyed by "a_key b_key": the same string object comes back for every event of an
+        # identifier set, so its hash is computed once.
+        self.pairs: dict[str, tuple[IdRow, IdRow, Aggregate]] = {}
 
     def add(self, event: LoggedEvent) -> None:
         """Fold one event in."""
         at = event.occurred_at
-        ordered = sorted(event.identifiers, key=lambda i: i.key)
-        for i, left in enumerate(ordered):
-            for right in ordered[i + 1 :]:
-                self.pairs.setdefault((left, right), Aggregate(0, at, at)).add(at, 0.0)
-        if event.type not in INTERACTION_TYPES or event.item_id is None:
+        pairs = self.pairs
+        for key, a, b in event.ids.pairs:
+            found = pairs.get(key)
+            if found is None:
+                pairs[key] = (a, b, Aggregate(1, at, at))
+            else:
+                found[2].add(at, 0.0)
+        weight = WEIGHTS.get(event.type)
+        who = event.ids.anchor
+        if weight is None or event.item_id is None or who is None:
             return
-        who = anchor(event.identifiers)
-        if who is None:
-            return
-        weight = DEFAULT_WEIGHTS[InteractionType(event.type)]
-        key = (who, event.item_id, event.type)
-        self.interactions.setdefault(key, Aggregate(0, at, at)).add(at, weight)
+        group = (who, event.item_id, event.type)
+        aggregate = self.interactions.get(group)
+        if aggregate is None:
+            self.interactions[group] = Aggregate(1, at, at, weight)
+        else:
+            aggregate.add(at, weight)
 
     def interaction_rows(self) -> list[dict[str, Any]]:
         """Rows for interactions/add_interactions."""
         return [
             {
-                "id_key": ident.key,
-                "id_type": str(ident.type),
-                "id_value": ident.value,
+                "id_key": who[0],
+                "id_type": who[1],
+                "id_value": who[2],
                 "item_id": item_id,
                 "type": kind,
                 "count": agg.count,
@@ -80,22 +74,22 @@ class EventAggregator:
                 "last_at": agg.last_at,
                 "weight": agg.weight,
             }
-            for (ident, item_id, kind), agg in self.interactions.items()
+            for (who, item_id, kind), agg in self.interactions.items()
         ]
 
     def seen_with_rows(self) -> list[dict[str, Any]]:
         """Rows for identifiers/add_seen_with."""
         return [
             {
-                "a_key": a.key,
-                "a_type": str(a.type),
-                "a_value": a.value,
-                "b_key": b.key,
-                "b_type": str(b.type),
-                "b_value": b.value,
+                "a_key": a[0],
+                "a_type": a[1],
+                "a_value": a[2],
+                "b_key": b[0],
+                "b_type": b[1],
+                "b_value": b[2],
                 "count": agg.count,
                 "first_at": agg.first_at,
                 "last_at": agg.last_at,
             }
-            for (a, b), agg in self.pairs.items()
+            for a, b, agg in self.pairs.values()
         ]

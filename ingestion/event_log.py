@@ -121,18 +121,11 @@ class EventLog:
         self._db.executemany(
             "INSERT INTO events (seq, event_id, type, occurred_at, received_at,"
             " identifier_keys, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    e.seq,
-                    e.event_id,
-                    e.type,
-                    e.occurred_at,
-                    now,
-                    " ".join(i.key for i in e.identifiers),
-                    e.to_json(),
-                )
+            # A generator: one row tuple alive at a time, not a batch of them.
+            (
+                (e.seq, e.event_id, e.type, e.occurred_at, now, e.ids.keys, e.to_json())
                 for e in fresh
-            ],
+            ),
         )
 
     def since(self, seq: int, limit: int) -> list[LoggedEvent]:

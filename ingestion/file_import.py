@@ -15,6 +15,7 @@ from ingestion.pipeline import IngestPipeline
 from ingestion.results import BatchResult, ItemStatus, RawMessage
 
 Progress = Callable[[str, int, int], None]
+_IN_PROCESS_BATCHES = 4  # smaller events files are not worth starting a process for
 
 
 class FileKind(StrEnum):
@@ -65,10 +66,11 @@ def read_messages(path: Path) -> Iterator[RawMessage]:
             for line, row in enumerate(csv.DictReader(handle), start=2):
                 yield RawMessage(dict(row), f"file:{path.name}:{line}")
         return
+    name = path.name
     with path.open("rb") as handle:
         for line, raw in enumerate(handle, start=1):
             if raw.strip():
-                yield RawMessage(raw.rstrip(b"\r\n"), f"file:{path.name}:{line}")
+                yield RawMessage(raw.rstrip(b"\r\n"), f"file:{name}:{line}")
 
 
 async def import_file(
@@ -77,21 +79,41 @@ async def import_file(
     kind: FileKind | None = None,
     batch_size: int = 5000,
     progress: Progress | None = None,
+    prepare_in_process: bool | None = None,
 ) -> FileReport:
-    """Feed a file through the pipeline in batches; progress is reported in messages."""
+    """Feed a file through the pipeline in batches; progress is reported in messages.
+
+    Events files of more than a few batches (or any, with `prepare_in_process`) are
+    prepared in a child process while this one applies them to the graph.
+    """
     kind = kind or guess_kind(path)
-    report = FileReport(path, kind)
     with path.open("rb") as handle:
         total = sum(1 for line in handle if line.strip()) - (1 if path.suffix == ".csv" else 0)
+    if prepare_in_process is None:
+        prepare_in_process = total > _IN_PROCESS_BATCHES * batch_size
+    if kind is FileKind.EVENTS and prepare_in_process:
+        async with pipeline.preparing_in_process():
+            return await _feed(pipeline, path, kind, batch_size, total, progress)
+    return await _feed(pipeline, path, kind, batch_size, total, progress)
+
+
+async def _feed(
+    pipeline: IngestPipeline,
+    path: Path,
+    kind: FileKind,
+    batch_size: int,
+    total: int,
+    progress: Progress | None,
+) -> FileReport:
+    report = FileReport(path, kind)
     batch: list[RawMessage] = []
     applying: asyncio.Task[None] | None = None
 
     async def flush() -> None:
         nonlocal applying
         if kind is FileKind.EVENTS:
-            # Overlap: the server applies the previous batch while a worker thread parses
-            # this one (2 cores: the database on one, Python on the other).
-            prepared = await asyncio.to_thread(pipeline.prepare_events, list(batch))
+            # Overlap: the server applies the previous batch while this one is prepared.
+            prepared = await pipeline.stage_events(list(batch))
             if applying is not None:
                 await applying
             applying = asyncio.create_task(pipeline.apply_events(prepared))
@@ -103,16 +125,18 @@ async def import_file(
         report.add(result)
         batch.clear()
 
-    for message in read_messages(path):
-        batch.append(message)
-        if len(batch) >= batch_size:
+    try:
+        for message in read_messages(path):
+            batch.append(message)
+            if len(batch) >= batch_size:
+                await flush()
+                if progress:
+                    progress(path.name, report.messages, total)
+        if batch:
             await flush()
-            if progress:
-                progress(path.name, report.messages, total)
-    if batch:
-        await flush()
-    if applying is not None:
-        await applying
+    finally:
+        if applying is not None:
+            await applying  # the batch already sent is seen through, even after an error
     if progress:
         progress(path.name, report.messages, max(total, report.messages))
     return report

@@ -23,6 +23,7 @@ class KafkaIngestConfig:
     max_attempts: int = 5
     retry_backoff_ms: int = 500
     client_id: str = "customer-graph"
+    prepare_in_process: bool = True  # validate and log in a child process (a second core)
 
     def __post_init__(self) -> None:
         """Normalise topic lists and refuse configurations that cannot work."""

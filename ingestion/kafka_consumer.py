@@ -1,7 +1,9 @@
 """Kafka → ingestion pipeline: consume in batches, dead-letter rejects, then commit offsets."""
 
-# At-least-once: offsets are committed only after the pipeline has returned and every rejected
-# message is on the dead-letter topic; the pipeline deduplicates re-delivered events by id.
+# At-least-once: offsets are committed only after the pipeline has applied a batch and every
+# rejected message is on the dead-letter topic; the pipeline deduplicates re-delivered events
+# by id. Batches overlap: while batch n is applied to the graph, batch n+1 is polled and
+# staged (validated and logged); n+1 is committed only after n, and after its own apply.
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
 from typing import Any, TypeVar
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
@@ -25,10 +28,11 @@ from kafka.errors import (
 )
 from kafka.structs import OffsetAndMetadata
 
+from ingestion.kafka_batches import StagedBatch, count_results, stage_batch
 from ingestion.kafka_config import BatchFailedError, ConsumeStats, KafkaIngestConfig
-from ingestion.kafka_metrics import BATCH_FAILURES, COMMIT_FAILURES, ingest_messages, update_lag
-from ingestion.kafka_producer import DeadLetterItem, DeadLetterProducer
-from ingestion.results import BatchResult, Ingestor, ItemStatus, RawMessage
+from ingestion.kafka_metrics import BATCH_FAILURES, COMMIT_FAILURES, update_lag
+from ingestion.kafka_producer import DeadLetterProducer
+from ingestion.results import Ingestor, StagedIngestor
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,7 @@ _COMMIT_ERRORS = (
     KafkaTimeoutError,
 )
 _IDLE_LAG_INTERVAL = 5.0
+_IN_FLIGHT_POLL_MS = 50  # while a batch is being applied: poll briefly, then settle it
 
 __all__ = [
     "BatchFailedError",
@@ -66,6 +71,7 @@ class KafkaIngestor:
         self._pending: dict[TopicPartition, OffsetAndMetadata] = {}
         self._pending_lock = threading.Lock()
         self._lag_at = 0.0
+        self._in_flight: tuple[StagedBatch, asyncio.Task[None]] | None = None
 
     async def _call(self, fn: Callable[..., _T], *args: Any) -> _T:
         """Run a blocking client call on the one thread that owns the Kafka clients."""
@@ -109,28 +115,41 @@ class KafkaIngestor:
 
     async def run(self, stop: threading.Event | asyncio.Event) -> ConsumeStats:
         """Consume until *stop* is set; the batch in hand is finished and committed first."""
+        async with AsyncExitStack() as stack:
+            if self.config.prepare_in_process and isinstance(self.ingestor, StagedIngestor):
+                await stack.enter_async_context(self.ingestor.preparing_in_process())
+            return await self._consume(stop)
+
+    async def _consume(self, stop: threading.Event | asyncio.Event) -> ConsumeStats:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kafka-consumer")
         await self._call(self._open)
         log.info("consuming %s as group %s", ",".join(self.config.topics), self.config.group_id)
         try:
             while not stop.is_set():
-                batch = await self._call(self._poll_batch)
+                busy = self._in_flight is not None
+                batch = await self._call(self._poll_batch, busy)
                 if batch:
                     await self._handle(batch)
+                elif busy:
+                    await self._settle()
                 elif time.monotonic() - self._lag_at > _IDLE_LAG_INTERVAL:
                     await self._call(self._commit, [])  # offsets refused earlier, if any
                     await self._call(self._update_lag)
         finally:
-            await self._call(self._close)
-            self._executor.shutdown(wait=False)
-            self._executor = None
+            try:
+                await self._settle()
+            finally:
+                await self._call(self._close)
+                self._executor.shutdown(wait=False)
+                self._executor = None
         log.info("consumer stopped: %s", self.stats)
         return self.stats
 
-    def _poll_batch(self) -> list[Any]:
+    def _poll_batch(self, busy: bool = False) -> list[Any]:
         """Up to batch_size records: wait for the first, then linger briefly for more."""
         cfg = self.config
-        polled = self._consumer.poll(timeout_ms=cfg.poll_timeout_ms, max_records=cfg.batch_size)
+        timeout_ms = min(cfg.poll_timeout_ms, _IN_FLIGHT_POLL_MS) if busy else cfg.poll_timeout_ms
+        polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=cfg.batch_size)
         batch = [r for records in polled.values() for r in records]
         deadline = time.monotonic() + cfg.batch_linger_ms / 1000
         while batch and len(batch) < cfg.batch_size:
@@ -146,54 +165,60 @@ class KafkaIngestor:
         return batch
 
     async def _handle(self, batch: list[Any]) -> None:
-        """Ingest, dead-letter and commit one batch; on failure rewind so it comes again."""
+        """Stage this batch (while the previous one is applied), settle the previous one,
+        then start applying this one. A failure rewinds what was not committed."""
         try:
-            await self._ingest(batch)
+            staged = await stage_batch(self.ingestor, batch, self.config)
         except Exception as error:
-            self.stats.failed_attempts += 1
-            attempts = self.stats.failed_attempts
-            BATCH_FAILURES.labels(error=type(error).__name__).inc()
-            await self._call(self._rewind, batch)
-            if attempts >= self.config.max_attempts:
-                raise BatchFailedError(
-                    f"a batch failed {attempts} times in a row; nothing of it was committed"
-                ) from error
-            delay = self.config.retry_backoff_ms / 1000 * 2 ** (attempts - 1)
-            log.exception("batch failed (attempt %d), retrying in %.1fs", attempts, delay)
-            await asyncio.sleep(delay)
+            # The batch before does not depend on this one: settle it, then rewind this one
+            # (if it failed too, both are rewound together).
+            if await self._settle(also_rewind=batch):
+                await self._failed(batch, error)
             return
-        self.stats.failed_attempts = 0
-        await self._call(self._commit, batch)
-        await self._call(self._update_lag)
+        if await self._settle(also_rewind=batch):
+            self._in_flight = (staged, asyncio.create_task(staged.apply()))
 
-    async def _ingest(self, batch: list[Any]) -> None:
-        """Route records to the pipeline by topic and dead-letter what it rejected."""
-        events = [r for r in batch if r.topic in self.config.events_topics]
-        records = [r for r in batch if r.topic in self.config.records_topics]
-        rejected: list[DeadLetterItem] = []
-        results: list[BatchResult] = []
-        for group, ingest in (
-            (records, self.ingestor.ingest_records),
-            (events, self.ingestor.ingest_events),
-        ):
-            if group:
-                result = await ingest([_message(r) for r in group])
-                results.append(result)
-                rejected += [
-                    (group[i.index], i.field or "", i.reason or "")
-                    for i in result.items
-                    if i.status is ItemStatus.REJECTED
-                ]
-        if rejected and self._dead_letters is not None:
-            await self._call(self._dead_letters.send, rejected)
-            self.stats.dead_lettered += len(rejected)
-        for result in results:  # counted once the batch is through, not per attempt
-            _count(result)
+    async def _settle(self, also_rewind: list[Any] | None = None) -> bool:
+        """Wait for the batch being applied, then dead-letter, count and commit it. On failure
+        it is rewound (with `also_rewind`, a later batch not committed either) and retried."""
+        if self._in_flight is None:
+            return True
+        staged, applying = self._in_flight
+        self._in_flight = None
+        try:
+            await applying
+            rejected = staged.rejected()
+            if rejected and self._dead_letters is not None:
+                await self._call(self._dead_letters.send, rejected)
+                self.stats.dead_lettered += len(rejected)
+        except Exception as error:
+            await self._failed(staged.records + (also_rewind or []), error)
+            return False
+        count_results(staged.results())  # counted once the batch is through, not per attempt
+        for result in staged.results():
             self.stats.accepted += result.accepted
             self.stats.duplicates += result.duplicates
             self.stats.rejected += result.rejected
         self.stats.batches += 1
-        self.stats.messages += len(batch)
+        self.stats.messages += len(staged.records)
+        self.stats.failed_attempts = 0
+        await self._call(self._commit, staged.records)
+        await self._call(self._update_lag)
+        return True
+
+    async def _failed(self, records: list[Any], error: Exception) -> None:
+        """Rewind records that were not committed; give up after max_attempts in a row."""
+        self.stats.failed_attempts += 1
+        attempts = self.stats.failed_attempts
+        BATCH_FAILURES.labels(error=type(error).__name__).inc()
+        await self._call(self._rewind, records)
+        if attempts >= self.config.max_attempts:
+            raise BatchFailedError(
+                f"a batch failed {attempts} times in a row; nothing of it was committed"
+            ) from error
+        delay = self.config.retry_backoff_ms / 1000 * 2 ** (attempts - 1)
+        log.error("batch failed (attempt %d), retrying in %.1fs", attempts, delay, exc_info=error)
+        await asyncio.sleep(delay)
 
     def _rewind(self, batch: list[Any]) -> None:
         """Seek every partition of a failed batch back to its first record."""
@@ -267,22 +292,6 @@ class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
     def on_partitions_lost(self, lost: list[TopicPartition]) -> None:
         """Same as revoked."""
         self.on_partitions_revoked(lost)
-
-
-def _message(record: Any) -> RawMessage:
-    """The pipeline's view of one Kafka record (an empty value stays an empty payload)."""
-    payload = record.value if record.value is not None else b""
-    origin = f"kafka:{record.topic}/{record.partition}/{record.offset}"
-    return RawMessage(payload=payload, origin=origin)
-
-
-def _count(result: BatchResult) -> None:
-    """Add a batch's outcome to the shared ingest counter."""
-    counter = ingest_messages()
-    for status in ItemStatus:
-        n = sum(1 for i in result.items if i.status is status)
-        if n:
-            counter.labels(source="kafka", status=status.value).inc(n)
 
 
 async def run_until_signalled(config: KafkaIngestConfig, ingestor: Ingestor) -> ConsumeStats:

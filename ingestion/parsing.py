@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ingestion.results import RawMessage
-from ingestion.schemas import EventV1, RecordV1
+from ingestion.schemas import EVENT_V1, EventV1, RecordV1, event_problem, nul_field
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,16 @@ def parse_event(message: RawMessage, limit: int) -> EventV1 | Rejected:
     if isinstance(raw, Rejected):
         return raw
     try:
-        return EventV1.model_validate_json(raw, strict=True)
+        event = EVENT_V1.validate_json(raw, strict=True)
     except ValidationError as error:
         return explain(error)
+    # JSON can only carry a NUL as an escape: events without one need no walk.
+    if b"\\u0000" in raw:
+        field = nul_field(event)
+        if field is not None:
+            return Rejected(field, "contains a NUL character")
+    problem = event_problem(event)
+    return event if problem is None else Rejected(*problem)
 
 
 def parse_record(message: RawMessage, limit: int) -> RecordV1 | Rejected:

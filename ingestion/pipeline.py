@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import IO
 
@@ -21,26 +22,22 @@ from prometheus_client import Counter
 
 from graph.errors import GraphError
 from graph.port import GraphStore
-from ingestion.aggregates import EventAggregator
-from ingestion.dead_letters import DeadLetterStore, NewDeadLetter
+from ingestion.dead_letters import DeadLetterStore
 from ingestion.event_log import EventLog
-from ingestion.events import LoggedEvent, pseudonymise_event
-from ingestion.parsing import Rejected, parse_event, parse_record, payload_bytes
+from ingestion.event_prepare import Chunk, EventPreparer, PreparedEvents, aggregate, letters
+from ingestion.parsing import Rejected, parse_record
+from ingestion.prepare_worker import PrepareWorker, PrepareWorkerError, WorkerSetup
 from ingestion.pseudonymise import Pseudonymiser
 from ingestion.records import SourceRecord, source_record
 from ingestion.results import BatchResult, ItemResult, ItemStatus, RawMessage
 
+log = logging.getLogger(__name__)
 MESSAGES = Counter(
     "cg_pipeline_messages_total", "Messages through the ingestion pipeline", ["kind", "status"]
 )
 
 
-@dataclass(frozen=True)
-class PreparedEvents:
-    """A validated, logged batch waiting to be applied to the graph."""
-
-    result: BatchResult
-    fresh: list[LoggedEvent]
+__all__ = ["IngestPipeline", "PreparedEvents"]
 
 
 class IngestPipeline:
@@ -62,18 +59,40 @@ class IngestPipeline:
         self.pseudo = pseudonymiser
         self.max_message_bytes = max_message_bytes
         self.apply_batch = apply_batch
+        self._preparer = EventPreparer(
+            log, dead_letters, pseudonymiser, max_message_bytes, apply_batch
+        )
+        self._worker: PrepareWorker | None = None
         self._lock = asyncio.Lock()
         self._lock_path = Path(f"{log.path}.apply.lock")
+        # Called with the keys of records just written (incremental identity resolution).
+        self.on_records_written: Callable[[list[str]], Awaitable[object]] | None = None
 
     # --- events -------------------------------------------------------------------------
     async def ingest_events(
         self, messages: Sequence[RawMessage], record_rejections: bool = True
     ) -> BatchResult:
         """Validate, pseudonymise, log (deduplicated) and apply a batch of events."""
-        # Parsing is CPU-bound: a worker thread keeps the event loop free for other requests.
-        prepared = await asyncio.to_thread(self.prepare_events, messages, record_rejections)
+        prepared = await self.stage_events(messages, record_rejections)
         await self.apply_events(prepared)
         return prepared.result
+
+    async def stage_events(
+        self, messages: Sequence[RawMessage], record_rejections: bool = True
+    ) -> PreparedEvents:
+        """`prepare_events` off the event loop: in the worker process when one is running
+        (see `preparing_in_process`), else on a worker thread."""
+        worker = self._worker
+        if worker is not None and worker.ready():
+            try:
+                results, chunks = await worker.prepare(messages, record_rejections)
+                return PreparedEvents(self._finish("event", results), chunks)
+            except PrepareWorkerError:
+                # Whatever it logged before failing is in the log: preparing the batch again
+                # here finds those events as duplicates, and applying applies them anyway.
+                log.exception("preparing in the worker process failed; preparing here")
+                self._worker = None
+        return await asyncio.to_thread(self.prepare_events, messages, record_rejections)
 
     def prepare_events(
         self, messages: Sequence[RawMessage], record_rejections: bool = True
@@ -83,31 +102,36 @@ class IngestPipeline:
         Callers that stream may prepare the next batch while `apply_events` of the previous
         one is still running on the server; applying stays in log order either way.
         """
-        results: list[ItemResult | None] = [None] * len(messages)
-        rejected: list[tuple[int, Rejected]] = []
-        valid: list[tuple[int, LoggedEvent]] = []
-        for index, message in enumerate(messages):
-            parsed = parse_event(message, self.max_message_bytes)
-            if isinstance(parsed, Rejected):
-                rejected.append((index, parsed))
-                continue
-            event = pseudonymise_event(parsed, self.pseudo)
-            if not event.identifiers:
-                rejected.append((index, Rejected("identifiers", "no usable identifier")))
-                continue
-            valid.append((index, event))
-        fresh, _ = self.log.append([e for _, e in valid])
-        logged = {id(e) for e in fresh}  # the log returns the very objects it took
-        for index, event in valid:
-            status = ItemStatus.ACCEPTED if id(event) in logged else ItemStatus.DUPLICATE
-            results[index] = ItemResult(index, status, event.event_id)
-        self._reject("event", messages, rejected, results, record_rejections)
-        return PreparedEvents(self._finish("event", results), fresh)
+        results, chunks = self._preparer.prepare(messages, record_rejections)
+        return PreparedEvents(self._finish("event", results), chunks)
+
+    @asynccontextmanager
+    async def preparing_in_process(self) -> AsyncIterator[None]:
+        """Within the block, `stage_events` prepares in a child process (its own core) once
+        it has started, so a streaming caller uses both cores; HTTP ingest does not need it.
+        Nested blocks share the outer block's worker."""
+        if self._worker is not None:
+            yield
+            return
+        setup = WorkerSetup(
+            self.log.path,
+            self.dead_letters.path,
+            self.pseudo,
+            self.max_message_bytes,
+            self.apply_batch,
+        )
+        worker = await PrepareWorker.start(setup)
+        self._worker = worker
+        try:
+            yield
+        finally:
+            self._worker = None
+            await worker.close()
 
     async def apply_events(self, prepared: PreparedEvents) -> None:
         """The graph half: apply everything logged but not yet applied, in log order."""
         async with self._apply_lock():
-            await self._apply_pending(prepared.fresh)
+            await self._apply_pending(prepared.chunks)
 
     async def recover(self) -> int:
         """Apply events the log holds but the graph has not seen (after a crash)."""
@@ -118,44 +142,42 @@ class IngestPipeline:
         rows = await self.store.read("ingest/get_cursor", {"id": self.log.log_id})
         return int(rows[0]["seq"]) if rows else 0
 
-    async def _apply_pending(self, fresh: list[LoggedEvent]) -> int:
+    async def _apply_pending(self, chunks: list[Chunk]) -> int:
         cursor, last = await self._cursor(), self.log.last_seq()
         if cursor >= last:
             return 0
-        if fresh and fresh[0].seq == cursor + 1:
-            await self._apply(fresh, cursor)  # the usual case: nothing left over from a crash
-            return len(fresh)
+        if chunks and chunks[0].first_seq == cursor + 1:
+            for chunk in chunks:  # the usual case: nothing left over from a crash
+                await self._apply(chunk, cursor)
+                cursor = chunk.last_seq
+            return chunks[-1].last_seq - chunks[0].first_seq + 1
         applied = 0
         while cursor < last:
-            chunk = self.log.since(cursor, self.apply_batch)
-            await self._apply(chunk, cursor)
-            cursor, applied = chunk[-1].seq, applied + len(chunk)
+            events = self.log.since(cursor, self.apply_batch)
+            for chunk in aggregate(events, self.apply_batch):
+                await self._apply(chunk, cursor)
+                cursor = chunk.last_seq
+            applied += len(events)
         return applied
 
-    async def _apply(self, events: Sequence[LoggedEvent], cursor: int) -> None:
-        """Apply events chunk by chunk, each chunk as ONE statement that also moves the
-        cursor (atomic on both backends): a chunk is applied completely once, or not at all,
-        and a chunk re-sent after a lost reply changes nothing."""
-        for start in range(0, len(events), self.apply_batch):
-            chunk = events[start : start + self.apply_batch]
-            aggregator = EventAggregator()
-            for event in chunk:
-                aggregator.add(event)
-            params = {
-                "cursor_id": self.log.log_id,
-                "expected": cursor,
-                "seq": chunk[-1].seq,
-                "interactions": aggregator.interaction_rows(),
-                "pairs": aggregator.seen_with_rows(),
-            }
-            result = await self.store.write("ingest/apply_events", params)
-            if result.rows != [{"seq": chunk[-1].seq}]:
-                now = await self._cursor()
-                raise GraphError(
-                    f"event log {self.log.log_id}: cursor was {now}, not {cursor}, when applying "
-                    f"up to {chunk[-1].seq}; another writer moved it (nothing was applied)"
-                )
-            cursor = chunk[-1].seq
+    async def _apply(self, chunk: Chunk, cursor: int) -> None:
+        """Apply a chunk as ONE statement that also moves the cursor (atomic on both
+        backends): it is applied completely once, or not at all, and a chunk re-sent after a
+        lost reply changes nothing."""
+        params = {
+            "cursor_id": self.log.log_id,
+            "expected": cursor,
+            "seq": chunk.last_seq,
+            "interactions": chunk.interactions,
+            "pairs": chunk.pairs,
+        }
+        result = await self.store.write("ingest/apply_events", params)
+        if result.rows != [{"seq": chunk.last_seq}]:
+            now = await self._cursor()
+            raise GraphError(
+                f"event log {self.log.log_id}: cursor was {now}, not {cursor}, when applying "
+                f"up to {chunk.last_seq}; another writer moved it (nothing was applied)"
+            )
 
     def _apply_lock(self) -> _ApplyLock:
         return _ApplyLock(self._lock, self._lock_path)
@@ -199,6 +221,11 @@ class IngestPipeline:
             else:
                 reason = "not newer than the stored version"
                 results[index] = ItemResult(index, ItemStatus.DUPLICATE, key, None, reason)
+        if written and self.on_records_written is not None:
+            try:
+                await self.on_records_written(sorted(written))
+            except Exception:  # the records are stored; the next full resolution links them
+                log.exception("resolving %d newly written records failed", len(written))
         return self._finish("record", results)
 
     # --- shared -------------------------------------------------------------------------
@@ -210,15 +237,10 @@ class IngestPipeline:
         results: list[ItemResult | None],
         record: bool,
     ) -> None:
-        letters = []
         for index, why in rejected:
             results[index] = ItemResult(index, ItemStatus.REJECTED, None, why.field, why.reason)
-            payload = payload_bytes(messages[index].payload)
-            letters.append(
-                NewDeadLetter(kind, messages[index].origin, payload, why.field, why.reason)
-            )
         if record:
-            self.dead_letters.add(letters)
+            self.dead_letters.add(letters(kind, messages, rejected))
 
     @staticmethod
     def _finish(kind: str, results: list[ItemResult | None]) -> BatchResult:

@@ -11,7 +11,8 @@ import phonenumbers
 from graph.model import Identifier, IdentifierType
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-HASHED_TYPES = frozenset({IdentifierType.EMAIL, IdentifierType.PHONE})
+HASHED_TYPES = frozenset({IdentifierType.EMAIL, IdentifierType.PHONE, IdentifierType.NATIONAL_ID})
+_ID_SEPARATORS = re.compile(r"[\s\-./]")
 
 
 def normalise_email(raw: str | None) -> str | None:
@@ -51,12 +52,23 @@ class Pseudonymiser:
         message = f"{kind}:{normalised}".encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
+    def email_local_part(self, raw: str | None) -> str | None:
+        """Keyed hash of an email's local part (before `@`), for fuzzy-free email matching."""
+        email = normalise_email(raw)
+        if email is None:
+            return None
+        return hmac.new(
+            self._key, f"email_local:{email.split('@', 1)[0]}".encode(), hashlib.sha256
+        ).hexdigest()
+
     def identifier(self, kind: IdentifierType, raw: str | None) -> Identifier | None:
         """The normalised (and for email/phone, hashed) identifier, or None if unusable."""
         if kind is IdentifierType.EMAIL:
             value = normalise_email(raw)
         elif kind is IdentifierType.PHONE:
             value = normalise_phone(raw, self.phone_region)
+        elif kind is IdentifierType.NATIONAL_ID:
+            value = _ID_SEPARATORS.sub("", raw).upper() or None if raw else None
         else:
             value = raw.strip() if raw and raw.strip() else None
         if value is None:

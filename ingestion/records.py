@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.model import Identifier, IdentifierType, Record, Scalar, to_millis
+from identity.match_keys import name_key
 from ingestion.normalise import clean_text, normalise_country, normalise_postcode
 from ingestion.pseudonymise import Pseudonymiser
 from ingestion.schemas import RecordV1
@@ -28,6 +29,8 @@ def _identifiers(message: RecordV1, pseudo: Pseudonymiser) -> tuple[Identifier, 
         (IdentifierType.EMAIL, message.email),
         (IdentifierType.PHONE, message.phone),
         (IdentifierType.LOGIN, message.login_id),
+        (IdentifierType.CRM_ID, message.crm_id),
+        (IdentifierType.NATIONAL_ID, message.national_id),
     ]
     raw += [(IdentifierType.DEVICE, v) for v in message.device_ids]
     raw += [(IdentifierType.COOKIE, v) for v in message.cookie_ids]
@@ -37,14 +40,18 @@ def _identifiers(message: RecordV1, pseudo: Pseudonymiser) -> tuple[Identifier, 
 
 def source_record(message: RecordV1, pseudo: Pseudonymiser, ingested_at: int) -> SourceRecord:
     """The Record (normalised attributes) and identifiers (emails/phones hashed)."""
+    first_name, last_name = clean_text(message.first_name), clean_text(message.last_name)
     attrs: dict[str, Scalar] = {
-        "first_name": clean_text(message.first_name),
-        "last_name": clean_text(message.last_name),
+        "first_name": first_name,
+        "last_name": last_name,
         "date_of_birth": message.date_of_birth.isoformat() if message.date_of_birth else None,
         "address": clean_text(message.address),
         "postcode": normalise_postcode(message.postcode),
         "city": clean_text(message.city),
         "country": normalise_country(message.country),
+        # Matching keys: a blocking key for names and the keyed hash of the email's local part.
+        "name_key": name_key(first_name, last_name),
+        "email_local": pseudo.email_local_part(message.email),
     }
     record = Record(
         source=message.source,

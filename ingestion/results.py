@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 
-@dataclass(frozen=True)
+# RawMessage and ItemResult are made once per message: slotted, not frozen (a frozen
+# dataclass takes ~1.5 µs to build, a slotted one ~0.25 µs). Treat them as immutable.
+@dataclass(slots=True)
 class RawMessage:
     """One message as received: bytes or text (JSON, a CSV row as a dict), and where from."""
 
@@ -24,7 +27,7 @@ class ItemStatus(StrEnum):
     REJECTED = "rejected"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ItemResult:
     """The result of one message, in input order; `field`/`reason` say why it was rejected."""
 
@@ -66,4 +69,34 @@ class Ingestor(Protocol):
 
     async def ingest_records(self, messages: Sequence[RawMessage]) -> BatchResult:
         """Validate, normalise, pseudonymise and upsert a batch of source records."""
+        ...
+
+
+class StagedEvents(Protocol):
+    """A batch of events validated and logged, waiting to be applied to the graph."""
+
+    @property
+    def result(self) -> BatchResult:
+        """Per-item results (final: applying changes none of them)."""
+        ...
+
+
+_Staged = TypeVar("_Staged", bound=StagedEvents)
+
+
+@runtime_checkable
+class StagedIngestor(Ingestor, Protocol[_Staged]):
+    """An Ingestor whose event batches come in two halves, so that a streaming caller can
+    prepare batch n+1 while batch n is being applied (each half on its own core)."""
+
+    async def stage_events(self, messages: Sequence[RawMessage]) -> _Staged:
+        """Validate, pseudonymise, log and dead-letter a batch (off the event loop)."""
+        ...
+
+    async def apply_events(self, prepared: _Staged) -> None:
+        """Apply everything logged so far to the graph, in log order."""
+        ...
+
+    def preparing_in_process(self) -> AbstractAsyncContextManager[None]:
+        """Within the block, `stage_events` prepares in a child process (its own core)."""
         ...

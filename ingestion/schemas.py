@@ -6,9 +6,10 @@ ingest schemas` writes them; a test keeps them in sync).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     AfterValidator,
@@ -16,9 +17,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    TypeAdapter,
     field_validator,
-    model_validator,
+    with_config,
 )
+from typing_extensions import TypedDict
 
 
 def _printable(value: str) -> str:
@@ -59,65 +62,95 @@ class ConsentPurpose(StrEnum):
 ITEM_EVENTS = frozenset({EventType.PRODUCT_VIEW, EventType.ADD_TO_CART, EventType.PURCHASE})
 
 
-class EventIdentifiers(BaseModel):
+# Events are validated as TypedDicts (plain dicts, every constraint checked in Rust): the
+# hot path of ingestion. What JSON Schema cannot say (NUL characters, at least one
+# identifier, type-specific properties) is checked by `event_problem` after validation.
+IdText = Annotated[str | None, Field(default=None, max_length=256)]
+OptText = Annotated[str | None, Field(default=None)]
+
+
+@with_config(ConfigDict(extra="forbid"))
+class EventIdentifiers(TypedDict):
     """Who the event is about; at least one identifier is required."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    anonymous_id: Text = Field(default=None, max_length=256, description="Cookie id.")
-    user_id: Text = Field(default=None, max_length=256, description="Login id.")
-    email: Text = Field(default=None, max_length=320)
-    phone: Text = Field(default=None, max_length=64)
-    device_id: Text = Field(default=None, max_length=256)
-
-    @model_validator(mode="after")
-    def _at_least_one(self) -> EventIdentifiers:
-        values = (self.anonymous_id, self.user_id, self.email, self.phone, self.device_id)
-        if not any(v and v.strip() for v in values):
-            raise ValueError("at least one identifier is required")
-        return self
+    anonymous_id: Annotated[IdText, Field(description="Cookie id.")]
+    user_id: Annotated[IdText, Field(description="Login id.")]
+    email: Annotated[OptText, Field(max_length=320)]
+    phone: Annotated[OptText, Field(max_length=64)]
+    device_id: IdText
 
 
-class EventProperties(BaseModel):
+@with_config(ConfigDict(extra="allow"))
+class EventProperties(TypedDict):
     """Type-specific details; unknown extra properties are kept."""
 
-    model_config = ConfigDict(extra="allow")
-
-    item_id: Text = Field(default=None, min_length=1, max_length=128)
-    price: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    quantity: int | None = Field(default=None, ge=1, le=100_000)
-    currency: Text = Field(default=None, max_length=8)
-    query: Text = Field(default=None, max_length=1000)
-    session_id: Text = Field(default=None, max_length=256)
-    order_id: Text = Field(default=None, max_length=256)
-    purpose: ConsentPurpose | None = None
-    granted: bool | None = None
+    item_id: Annotated[OptText, Field(min_length=1, max_length=128)]
+    price: Annotated[float | None, Field(default=None, ge=0, allow_inf_nan=False)]
+    quantity: Annotated[int | None, Field(default=None, ge=1, le=100_000)]
+    currency: Annotated[OptText, Field(max_length=8)]
+    query: Annotated[OptText, Field(max_length=1000)]
+    session_id: IdText
+    order_id: IdText
+    purpose: Annotated[ConsentPurpose | None, Field(default=None)]
+    granted: Annotated[bool | None, Field(default=None)]
 
 
-class EventV1(BaseModel):
+@with_config(ConfigDict(extra="forbid"))
+class EventV1(TypedDict):
     """A behavioural event (schema version 1)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    schema_version: Literal[1] = 1
-    event_id: Clean = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")
+    schema_version: Annotated[Literal[1], Field(default=1)]
+    event_id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
     type: EventType
     occurred_at: AwareDatetime
     identifiers: EventIdentifiers
-    properties: EventProperties = Field(default_factory=EventProperties)
-    source: Text = Field(default=None, max_length=64)
+    properties: Annotated[EventProperties, Field(default_factory=dict)]
+    source: Annotated[OptText, Field(max_length=64)]
 
-    @model_validator(mode="after")
-    def _type_specific(self) -> EventV1:
-        props = self.properties
-        if self.type in ITEM_EVENTS and not props.item_id:
-            raise ValueError(f"properties.item_id: required for {self.type} events")
-        if self.type is EventType.SEARCH and not props.query:
-            raise ValueError("properties.query: required for search events")
-        if self.type is EventType.CONSENT and (props.purpose is None or props.granted is None):
-            field = "properties.purpose" if props.purpose is None else "properties.granted"
-            raise ValueError(f"{field}: required for consent events")
-        return self
+
+EVENT_V1: TypeAdapter[EventV1] = TypeAdapter(EventV1)
+_EVENT_TEXT = {
+    "identifiers": ("anonymous_id", "user_id", "email", "phone", "device_id"),
+    "properties": ("item_id", "currency", "query", "session_id", "order_id"),
+}
+
+
+def event_problem(event: EventV1) -> tuple[str, str] | None:
+    """(field, reason) of what a schema-valid event still gets wrong, or None."""
+    for value in cast("Iterable[str | None]", event["identifiers"].values()):
+        if value and not value.isspace():
+            break
+    else:
+        return "identifiers", "at least one identifier is required"
+    props, kind = event["properties"], event["type"]
+    # Identity comparisons: hashing an enum member runs Python code, and this is per event.
+    if (
+        kind is EventType.PRODUCT_VIEW
+        or kind is EventType.ADD_TO_CART
+        or kind is EventType.PURCHASE
+    ):
+        if not props["item_id"]:
+            return "properties.item_id", f"required for {kind} events"
+    elif kind is EventType.SEARCH:
+        if not props["query"]:
+            return "properties.query", "required for search events"
+    elif kind is EventType.CONSENT and (props["purpose"] is None or props["granted"] is None):
+        field = "properties.purpose" if props["purpose"] is None else "properties.granted"
+        return field, "required for consent events"
+    return None
+
+
+def nul_field(event: EventV1) -> str | None:
+    """The first text field holding a NUL character (FalkorDB would cut a query there)."""
+    if event["source"] and "\x00" in event["source"]:
+        return "source"
+    for section, names in _EVENT_TEXT.items():
+        values: Mapping[str, Any] = event[section]  # type: ignore[literal-required]
+        for name in names:
+            value = values[name]
+            if value and "\x00" in value:
+                return f"{section}.{name}"
+    return None
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -144,6 +177,14 @@ class RecordV1(BaseModel):
     city: Text = Field(default=None, max_length=200)
     country: Text = Field(default=None, max_length=64)
     login_id: Text = Field(default=None, max_length=256)
+    crm_id: Text = Field(
+        default=None, max_length=256, description="CRM customer number this record refers to."
+    )
+    national_id: Text = Field(
+        default=None,
+        max_length=64,
+        description="National id (SSN, NI number): stored only as a keyed hash.",
+    )
     device_ids: list[Clean] = Field(default_factory=list, max_length=100)
     cookie_ids: list[Clean] = Field(default_factory=list, max_length=1000)
     updated_at: AwareDatetime

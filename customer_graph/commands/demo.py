@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 import demo_world
+from customer_graph.commands.demo_identity import resolve_and_score
 from customer_graph.commands.ingest import print_report
 from customer_graph.commands.progress import progress_bars
 from customer_graph.commands.store import counts_table
@@ -80,6 +81,8 @@ def demo(
             console.print(f"Ingested in {time.perf_counter() - started:.1f}s")
             for report in reports:
                 print_report(report)
+            records_changed = any(r.kind is FileKind.RECORDS and r.accepted for r in reports)
+            await resolve_and_score(settings, pipeline.store, directory, console, records_changed)
             console.print(await counts_table(pipeline.store))
 
     asyncio.run(run())

@@ -98,7 +98,7 @@ def ingest_kafka(
     )
 
     async def run() -> None:
-        async with ingestion(settings) as pipeline:
+        async with ingestion(settings, resolve=True) as pipeline:
             stats = await run_until_signalled(config, pipeline)
         console.print(
             f"Consumed {stats.messages:,} messages in {stats.batches:,} batches: "

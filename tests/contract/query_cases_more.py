@@ -63,6 +63,9 @@ async def _customer_segments(store: GraphStore) -> None:
     assert await store.read("segments/customer_segments", {"customer_id": "X"}) == []
 
 
+NO_RANGE = {"min_probability": None, "max_probability": None}
+
+
 @case("matches/upsert_candidates")
 async def _upsert_candidates(store: GraphStore) -> None:
     await seed_records(store, "1", "2")
@@ -72,11 +75,13 @@ async def _upsert_candidates(store: GraphStore) -> None:
     summary = await store.write_batch("matches/upsert_candidates", [decided])
     assert summary.relationships_created == 0
     assert (
-        await store.read("matches/list_candidates", {"status": "pending", "skip": 0, "limit": 5})
+        await store.read(
+            "matches/list_candidates", {**NO_RANGE, "status": "pending", "skip": 0, "limit": 5}
+        )
         == []
     )
     [got] = await store.read(
-        "matches/list_candidates", {"status": "approved", "skip": 0, "limit": 5}
+        "matches/list_candidates", {**NO_RANGE, "status": "approved", "skip": 0, "limit": 5}
     )
     assert (got["created_at"], got["probability"]) == (5, 0.7)
 
@@ -91,14 +96,19 @@ async def _list_candidates(store: GraphStore) -> None:
     ]
     await store.write_batch("matches/upsert_candidates", rows)
     page1 = await store.read(
-        "matches/list_candidates", {"status": "pending", "skip": 0, "limit": 2}
+        "matches/list_candidates", {**NO_RANGE, "status": "pending", "skip": 0, "limit": 2}
     )
     page2 = await store.read(
-        "matches/list_candidates", {"status": "pending", "skip": 2, "limit": 2}
+        "matches/list_candidates", {**NO_RANGE, "status": "pending", "skip": 2, "limit": 2}
     )
     assert [r["probability"] for r in page1] == [0.52, 0.3]
     assert [r["probability"] for r in page2] == [0.9]
     assert page1[0]["evidence"] == '{"first_name": 2.1}'
+    likely = await store.read(
+        "matches/list_candidates",
+        {**NO_RANGE, "status": "pending", "min_probability": 0.5, "skip": 0, "limit": 5},
+    )
+    assert [r["probability"] for r in likely] == [0.52, 0.9]
 
 
 @case("audit/append_entries")

@@ -41,11 +41,15 @@ def test_demo_twice_loads_once_and_leaves_no_server(tmp_path: Path) -> None:
     assert str(tmp_path / "falkordb") in first.replace("\n", "")
 
     assert re.search(r"events\.jsonl \(events\): ([\d,]+) messages → \1 accepted", first)
+    assert {"Customer", "BELONGS_TO", "AuditEntry"} <= set(counts)
+    assert re.search(r"Resolved [\d,]+ records into [\d,]+ customers", first)
+    assert "Identity resolution vs the demo world's ground truth" in first
 
     second = _demo(tmp_path)
     assert "Reusing the demo world" in second
     assert re.search(r"events\.jsonl \(events\): ([\d,]+) messages → 0 accepted, \1 dup", second)
     assert re.search(r"records\.csv \(records\): ([\d,]+) messages → 0 accepted, \1 dup", second)
+    assert "No record changed" in second
     assert _counts(second) == counts
 
     assert EmbeddedFalkorDB(tmp_path / "falkordb").running() is None

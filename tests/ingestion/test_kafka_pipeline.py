@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from customer_graph.runtime import ingestion
+from graph.errors import GraphUnavailableError
 from ingestion.kafka_consumer import ConsumeStats, KafkaIngestConfig, KafkaIngestor
 from ingestion.kafka_producer import produce_messages
+from ingestion.pipeline import PreparedEvents
+from ingestion.results import RawMessage
 from tests.ingestion.kafka_fixtures import (  # noqa: F401 - the *_fixture names are fixtures
     Topics,
     World,
     broker_fixture,
     consume_until,
+    counter,
     ingest_directly,
     make_config,
     per_partition,
@@ -155,3 +160,53 @@ async def test_malformed_messages_are_dead_lettered_and_good_ones_ingested(
     for record in on_topic:
         headers = {k: v.decode() for k, v in record.headers}
         assert stored[headers["cg-origin"]] == (headers["cg-field"], headers["cg-reason"])
+
+
+async def test_a_failed_graph_write_rewinds_the_overlapping_batches(
+    broker: TansuBroker,
+    topics: Topics,
+    small_world: World,
+    small_expected: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Batch n's graph write fails while n+1 is already staged: both come again, and the
+    graph, the log and the commits end exactly as if nothing had failed."""
+    world = small_world
+    total = len(world.events) + len(world.records)
+    produce_messages(broker.bootstrap, topics.records, world.records)
+    produce_messages(broker.bootstrap, topics.events, world.events)
+    config = make_config(broker, topics, batch_size=60)
+    failures = counter("cg_kafka_batch_failures_total", error="GraphUnavailableError")
+
+    async with ingestion(settings_for(tmp_path)) as pipeline:
+        real_stage, real_apply = pipeline.stage_events, pipeline.apply_events
+        staged: list[int] = []
+        applies = 0
+
+        async def stage(messages: Sequence[RawMessage], record: bool = True) -> PreparedEvents:
+            staged.append(len(messages))
+            return await real_stage(messages, record)
+
+        async def apply_failing_once(prepared: PreparedEvents) -> None:
+            nonlocal applies
+            applies += 1
+            if applies == 2:
+                raise GraphUnavailableError("the graph went away (simulated)")
+            await real_apply(prepared)
+
+        monkeypatch.setattr(pipeline, "stage_events", stage)
+        monkeypatch.setattr(pipeline, "apply_events", apply_failing_once)
+        stats = await consume_all(pipeline, config, total)
+        graph = await snapshot(pipeline.store)
+        logged = pipeline.log.count()
+
+    assert counter("cg_kafka_batch_failures_total", error="GraphUnavailableError") == failures + 1
+    assert sum(staged) > len(world.events), "the failed batches were not delivered again"
+    assert graph == small_expected
+    assert logged == len(world.events)
+    assert broker.committed(config.group_id, topics.events) == per_partition(broker, topics.events)
+    assert broker.committed(config.group_id, topics.records) == per_partition(
+        broker, topics.records
+    )
+    assert stats.messages == total

@@ -1,0 +1,77 @@
+"""Reading what identity resolution needs from the graph."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+from graph.port import GraphStore
+from identity.links import pair
+from identity.records import MatchRecord
+
+PAGE = 5000
+
+
+async def iter_records(store: GraphStore, page: int = PAGE) -> AsyncIterator[list[MatchRecord]]:
+    """Every record, a page at a time, in key order."""
+    after = ""
+    while True:
+        rows = await store.read("identity/records_page", {"after": after, "limit": page})
+        if not rows:
+            return
+        yield [MatchRecord.from_row(row) for row in rows]
+        after = rows[-1]["key"]
+
+
+async def all_records(store: GraphStore) -> list[MatchRecord]:
+    """Every record in the graph."""
+    found: list[MatchRecord] = []
+    async for batch in iter_records(store):
+        found.extend(batch)
+    return found
+
+
+async def records_by_keys(store: GraphStore, keys: Sequence[str]) -> list[MatchRecord]:
+    """The records with these keys (missing keys are left out)."""
+    if not keys:
+        return []
+    rows = await store.read("identity/records_by_keys", {"keys": list(keys)})
+    return [MatchRecord.from_row(row) for row in rows]
+
+
+async def decided_pairs(
+    store: GraphStore, keys: Sequence[str] | None = None
+) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """Steward decisions as (approved, rejected) sets of canonical pairs; all of them, or
+    only those touching `keys`."""
+    if keys is None:
+        rows = await store.read("matches/decided_pairs")
+    else:
+        rows = await store.read("matches/decided_pairs_of", {"keys": list(keys)})
+    approved: set[tuple[str, str]] = set()
+    rejected: set[tuple[str, str]] = set()
+    for row in rows:
+        target = approved if row["status"] == "approved" else rejected
+        target.add(pair(row["left_key"], row["right_key"]))
+    return approved, rejected
+
+
+async def customer_records(store: GraphStore, ids: Sequence[str]) -> dict[str, list[str]]:
+    """Record keys of each customer."""
+    if not ids:
+        return {}
+    rows = await store.read("identity/customer_records", {"ids": sorted(set(ids))})
+    return {row["customer_id"]: list(row["record_keys"]) for row in rows}
+
+
+async def assignments(store: GraphStore) -> dict[str, str]:
+    """Record key -> customer id, for every assigned record."""
+    rows = await store.read("identity/assignments")
+    return {row["record_key"]: row["customer_id"] for row in rows}
+
+
+async def identifier_record_counts(store: GraphStore, keys: Sequence[str]) -> dict[str, int]:
+    """How many records hold each identifier."""
+    if not keys:
+        return {}
+    rows = await store.read("identity/identifier_record_counts", {"keys": sorted(set(keys))})
+    return {row["key"]: int(row["records"]) for row in rows}

@@ -1,0 +1,231 @@
+"""Query-file cases for identity resolution: record pages, blocking, decisions, customers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph.port import GraphStore
+from tests.contract.query_cases import RECORD, case, link, seed_customers, seed_records
+
+DECISION = {"decided_by": "steward:ann", "reason": "checked", "at": 7}
+
+
+async def seed_people(store: GraphStore) -> None:
+    """Three records with blocking attributes, two identifiers, and customer C1 for crm:1."""
+    people: list[dict[str, Any]] = [
+        {"name_key": "ann|lee", "date_of_birth": "1980-01-02", "postcode": "LS1 1AA"},
+        {"name_key": "lee|ann", "date_of_birth": "1990-03-04", "postcode": "M1 1AA"},
+        {"name_key": "bob|ray", "date_of_birth": "1980-01-02", "email_local": "h1"},
+    ]
+    rows = [
+        {**RECORD, "key": f"crm:{i}", "source_id": str(i), "attrs": attrs, "identifiers": []}
+        for i, attrs in enumerate(people, start=1)
+    ]
+    await store.write_batch("records/upsert_records", rows)
+    await link(store, "1", "email:e1")
+    await link(store, "2", "email:e1")
+    await seed_customers(store, "C1")
+    await store.write_batch(
+        "customers/assign_records", [{"record_key": "crm:1", "customer_id": "C1"}]
+    )
+
+
+@case("identity/records_page")
+async def _records_page(store: GraphStore) -> None:
+    await seed_people(store)
+    first = await store.read("identity/records_page", {"after": "", "limit": 2})
+    assert [r["key"] for r in first] == ["crm:1", "crm:2"]
+    assert (first[0]["identifiers"], first[0]["customer_id"]) == (["email:e1"], "C1")
+    assert first[0]["date_of_birth"] == "1980-01-02"
+    rest = await store.read("identity/records_page", {"after": "crm:2", "limit": 2})
+    assert [(r["key"], r["identifiers"], r["customer_id"]) for r in rest] == [("crm:3", [], None)]
+
+
+@case("identity/records_by_keys")
+async def _records_by_keys(store: GraphStore) -> None:
+    await seed_people(store)
+    rows = await store.read("identity/records_by_keys", {"keys": ["crm:2", "crm:9"]})
+    assert [(r["key"], r["identifiers"], r["email_local"]) for r in rows] == [
+        ("crm:2", ["email:e1"], None)
+    ]
+
+
+@case("identity/blocking_candidates")
+async def _blocking_candidates(store: GraphStore) -> None:
+    await seed_people(store)
+    params = {
+        "key": "crm:1",
+        "identifier_keys": ["email:e1"],
+        "name_keys": ["ann|lee", "lee|ann"],
+        "date_of_birth": "1980-01-02",
+        "postcode": "LS1 1AA",
+        "email_local": None,
+        "limit": 10,
+    }
+    rows = await store.read("identity/blocking_candidates", params)
+    assert sorted(r["key"] for r in rows) == ["crm:2", "crm:3"]
+    by_local = {
+        **params,
+        "identifier_keys": [],
+        "name_keys": [],
+        "date_of_birth": None,
+        "postcode": None,
+        "email_local": "h1",
+    }
+    assert [r["key"] for r in await store.read("identity/blocking_candidates", by_local)] == [
+        "crm:3"
+    ]
+
+
+@case("identity/identifier_record_counts")
+async def _identifier_record_counts(store: GraphStore) -> None:
+    await seed_people(store)
+    rows = await store.read(
+        "identity/identifier_record_counts", {"keys": ["email:e1", "email:none"]}
+    )
+    assert rows == [{"key": "email:e1", "records": 2}]
+
+
+@case("identity/customer_records")
+async def _customer_records(store: GraphStore) -> None:
+    await seed_people(store)
+    await store.write_batch(
+        "customers/assign_records", [{"record_key": "crm:2", "customer_id": "C1"}]
+    )
+    [row] = await store.read("identity/customer_records", {"ids": ["C1", "C9"]})
+    assert (row["customer_id"], sorted(row["record_keys"])) == ("C1", ["crm:1", "crm:2"])
+
+
+@case("identity/assignments")
+async def _assignments(store: GraphStore) -> None:
+    await seed_people(store)
+    assert await store.read("identity/assignments") == [
+        {"record_key": "crm:1", "customer_id": "C1"}
+    ]
+
+
+@case("matches/set_decisions")
+async def _set_decisions(store: GraphStore) -> None:
+    await seed_records(store, "1", "2")
+    row = {"left_key": "crm:1", "right_key": "crm:2", "status": "rejected", **DECISION}
+    await store.write_batch("matches/set_decisions", [row])
+    summary = await store.write_batch("matches/set_decisions", [{**row, "status": "retracted"}])
+    assert summary.relationships_created == 0
+    [got] = await store.read("matches/get_candidate", {"left_key": "crm:2", "right_key": "crm:1"})
+    assert (got["status"], got["decided_by"], got["left_key"]) == (
+        "retracted",
+        "steward:ann",
+        "crm:1",
+    )
+
+
+@case("matches/get_candidate")
+async def _get_candidate(store: GraphStore) -> None:
+    await seed_records(store, "1", "2")
+    assert (
+        await store.read("matches/get_candidate", {"left_key": "crm:1", "right_key": "crm:2"}) == []
+    )
+    row = {"left_key": "crm:1", "right_key": "crm:2", "status": "approved", **DECISION}
+    await store.write_batch("matches/set_decisions", [row])
+    [got] = await store.read("matches/get_candidate", {"left_key": "crm:1", "right_key": "crm:2"})
+    assert (got["status"], got["evidence"], got["decided_at"]) == ("approved", "{}", 7)
+
+
+@case("matches/decided_pairs")
+async def _decided_pairs(store: GraphStore) -> None:
+    await seed_records(store, "1", "2", "3")
+    rows = [
+        {"left_key": "crm:1", "right_key": "crm:2", "status": "approved", **DECISION},
+        {"left_key": "crm:2", "right_key": "crm:3", "status": "retracted", **DECISION},
+    ]
+    await store.write_batch("matches/set_decisions", rows)
+    assert await store.read("matches/decided_pairs") == [
+        {"left_key": "crm:1", "right_key": "crm:2", "status": "approved"}
+    ]
+
+
+@case("matches/decided_pairs_of")
+async def _decided_pairs_of(store: GraphStore) -> None:
+    await seed_records(store, "1", "2", "3", "4")
+    rows = [
+        {"left_key": "crm:1", "right_key": "crm:2", "status": "rejected", **DECISION},
+        {"left_key": "crm:3", "right_key": "crm:4", "status": "approved", **DECISION},
+    ]
+    await store.write_batch("matches/set_decisions", rows)
+    found = await store.read("matches/decided_pairs_of", {"keys": ["crm:2", "crm:1"]})
+    assert found == [{"left_key": "crm:1", "right_key": "crm:2", "status": "rejected"}]
+
+
+@case("matches/pair_statuses")
+async def _pair_statuses(store: GraphStore) -> None:
+    await seed_records(store, "1", "2", "3")
+    row = {"left_key": "crm:1", "right_key": "crm:2", "status": "rejected", **DECISION}
+    await store.write_batch("matches/set_decisions", [row])
+    pairs = [
+        {"left_key": "crm:1", "right_key": "crm:2"},
+        {"left_key": "crm:2", "right_key": "crm:3"},
+    ]
+    assert await store.read("matches/pair_statuses", {"pairs": pairs}) == [
+        {"left_key": "crm:1", "right_key": "crm:2", "status": "rejected"}
+    ]
+
+
+@case("customers/retire_customers")
+async def _retire_customers(store: GraphStore) -> None:
+    await seed_customers(store, "C1", "C2")
+    await store.write_batch(
+        "customers/retire_customers", [{"id": "C2", "merged_into": "C1", "at": 9}]
+    )
+    rows = {r["id"]: r for r in await store.read("customers/all_customers")}
+    assert rows["C2"]["status"] == "retired"
+    [customer] = await store.read("customers/get_customer", {"id": "C2"})
+    assert customer["customer"]["merged_into"] == "C1"
+
+
+@case("customers/all_customers")
+async def _all_customers(store: GraphStore) -> None:
+    rows = [{"id": "C1", "created_at": 1, "updated_at": 1, "attrs": {"status": "active"}}]
+    await store.write_batch("customers/upsert_customers", rows)
+    assert await store.read("customers/all_customers") == [
+        {"id": "C1", "status": "active", "created_at": 1}
+    ]
+
+
+@case("audit/get_entry")
+async def _get_entry(store: GraphStore) -> None:
+    entry = {
+        "id": "a1",
+        "at": 5,
+        "actor": "steward:ann",
+        "action": "match.rejected",
+        "reason": "r",
+        "subject_type": "match",
+        "subject_id": "x|y",
+        "before": "{}",
+        "after": "{}",
+    }
+    await store.write_batch("audit/append_entries", [entry])
+    assert await store.read("audit/get_entry", {"id": "a1"}) == [entry]
+    assert await store.read("audit/get_entry", {"id": "nope"}) == []
+
+
+@case("audit/list_recent")
+async def _list_recent(store: GraphStore) -> None:
+    base = {
+        "actor": "system",
+        "reason": "",
+        "subject_type": "customer",
+        "subject_id": "C",
+        "before": "null",
+        "after": "null",
+    }
+    entries = [
+        {**base, "id": "a1", "at": 1, "action": "customer.merged"},
+        {**base, "id": "a2", "at": 2, "action": "customer.split"},
+        {**base, "id": "a3", "at": 3, "action": "customer.merged"},
+    ]
+    await store.write_batch("audit/append_entries", entries)
+    merged = await store.read("audit/list_recent", {"action": "customer.merged", "limit": 5})
+    assert [e["id"] for e in merged] == ["a3", "a1"]
+    newest = await store.read("audit/list_recent", {"action": None, "limit": 2})
+    assert [e["id"] for e in newest] == ["a3", "a2"]
