@@ -18,7 +18,9 @@ DEFAULT_MAX_RECORDS_PER_VALUE: Mapping[str, int] = {
     "device": 3,
     "cookie": 3,
 }
-DEFAULT_MAX_VALUES_PER_CUSTOMER: Mapping[str, int] = {"national_id": 1}
+# None by default: a typo in a national id would otherwise block a true merge. Set e.g.
+# {"login": 1} where a customer can never hold two values of a type.
+DEFAULT_MAX_VALUES_PER_CUSTOMER: Mapping[str, int] = {}
 DEFAULT_BLOCKLIST = (
     "null",
     "none",
@@ -58,6 +60,9 @@ class MergeProtection:
     # Weak identifiers link two records only when the model also scores the pair at least
     # at the review threshold: a shared family tablet alone must not merge a family.
     weak_types: frozenset[str] = frozenset({"device", "cookie"})
+    # Identifiers only one person ever holds: the model cannot veto their links (households
+    # share emails and phones, never logins or national ids).
+    personal_types: frozenset[str] = frozenset({"national_id", "crm_id", "login"})
 
     def priority(self, identifier_type: str) -> int:
         """Position of a type in the priority order (unknown types last)."""

@@ -69,8 +69,9 @@ def identifier_links(
     review_threshold: float,
     veto_threshold: float,
 ) -> tuple[list[Link], list[tuple[IdentifierPair, str]]]:
-    """Links from shared identifiers: strong types link unless the model scores the pair
-    below the veto threshold; weak types need the model at or above the review threshold."""
+    """Links from shared identifiers: personal types always link; other strong types unless
+    the model scores the pair below the veto threshold; weak types need the model at or
+    above the review threshold."""
     links: list[Link] = []
     refused: list[tuple[IdentifierPair, str]] = []
     for item in pairs:
@@ -79,7 +80,8 @@ def identifier_links(
         if weak and (probability is None or probability < review_threshold):
             refused.append((item, f"weak identifier {item.identifier_type} not corroborated"))
             continue
-        if not weak and probability is not None and probability < veto_threshold:
+        personal = item.identifier_type in protection.personal_types
+        if not weak and not personal and probability is not None and probability < veto_threshold:
             refused.append((item, f"vetoed: match probability {probability:.4f}"))
             continue
         links.append(

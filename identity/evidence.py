@@ -29,9 +29,12 @@ class ScoredPair:
     match_probability: float
     evidence: tuple[ComparisonEvidence, ...] = ()
 
-    def conflicts_on(self, comparisons: tuple[str, ...]) -> bool:
-        """True when every one of these comparisons is at its lowest level ("all other") or
-        missing, and at least one of them really disagrees."""
+    def conflicts_on(self, comparisons: tuple[str, ...], exempt: tuple[str, ...] = ()) -> bool:
+        """True when every one of `comparisons` is at its lowest level ("all other") or
+        missing, at least one really disagrees, and no `exempt` comparison agrees (a
+        national id is never shared by a household)."""
+        if any(g.gamma > 0 for g in self.evidence if g.comparison in exempt):
+            return False
         gammas = [g.gamma for g in self.evidence if g.comparison in comparisons]
         return 0 in gammas and all(gamma <= 0 for gamma in gammas)
 
@@ -60,10 +63,14 @@ def level_labels(settings: Mapping[str, Any]) -> dict[str, dict[int, str]]:
     return labels
 
 
-def guard(pairs: Sequence[ScoredPair], conflict_comparisons: tuple[str, ...]) -> list[ScoredPair]:
+def guard(
+    pairs: Sequence[ScoredPair],
+    conflict_comparisons: tuple[str, ...],
+    exempt: tuple[str, ...] = ("national_id",),
+) -> list[ScoredPair]:
     """The household guard: conflicting pairs keep their weight and evidence but get match
-    probability 0, so nothing links them automatically and they are not queued."""
+    probability 0, so the model links nothing and queues nothing for them."""
     return [
-        replace(p, match_probability=0.0) if p.conflicts_on(conflict_comparisons) else p
+        replace(p, match_probability=0.0) if p.conflicts_on(conflict_comparisons, exempt) else p
         for p in pairs
     ]

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from typing import Any, TypeVar
 
-from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import (
     CommitFailedError,
     IllegalGenerationError,
@@ -26,11 +26,11 @@ from kafka.errors import (
     RebalanceInProgressError,
     UnknownMemberIdError,
 )
-from kafka.structs import OffsetAndMetadata
 
 from ingestion.kafka_batches import StagedBatch, count_results, stage_batch
 from ingestion.kafka_config import BatchFailedError, ConsumeStats, KafkaIngestConfig
 from ingestion.kafka_metrics import BATCH_FAILURES, COMMIT_FAILURES, update_lag
+from ingestion.kafka_offsets import PendingOffsets, Revocations
 from ingestion.kafka_producer import DeadLetterProducer
 from ingestion.results import Ingestor, StagedIngestor
 
@@ -68,8 +68,7 @@ class KafkaIngestor:
         self._consumer: Any = None
         self._dead_letters: DeadLetterProducer | None = None
         self._lag_labels: set[tuple[str, str]] = set()
-        self._pending: dict[TopicPartition, OffsetAndMetadata] = {}
-        self._pending_lock = threading.Lock()
+        self._pending = PendingOffsets()
         self._lag_at = 0.0
         self._in_flight: tuple[StagedBatch, asyncio.Task[None]] | None = None
 
@@ -92,7 +91,7 @@ class KafkaIngestor:
             max_poll_records=cfg.batch_size,
             max_partition_fetch_bytes=max(1024 * 1024, 2 * cfg.max_message_bytes),
         )
-        self._consumer.subscribe(list(cfg.topics), listener=_Revocations(self))
+        self._consumer.subscribe(list(cfg.topics), listener=Revocations(self._pending))
         if cfg.dead_letter_topic:
             self._dead_letters = DeadLetterProducer(
                 cfg.bootstrap_servers, cfg.dead_letter_topic, cfg.max_message_bytes, cfg.client_id
@@ -234,17 +233,7 @@ class KafkaIngestor:
 
     def _commit(self, batch: list[Any]) -> None:
         """Commit the offset after each partition's last record (plus any refused earlier)."""
-        with self._pending_lock:
-            for record in batch:
-                tp = TopicPartition(record.topic, record.partition)
-                epoch = record.leader_epoch if record.leader_epoch is not None else -1
-                held = self._pending.get(tp)
-                if held is None or record.offset + 1 > held.offset:
-                    self._pending[tp] = OffsetAndMetadata(record.offset + 1, "", epoch)
-            # A partition lost in a rebalance belongs to its new owner now: never commit it.
-            assigned = self._consumer.assignment()
-            offsets = {tp: o for tp, o in self._pending.items() if tp in assigned}
-            self._pending = dict(offsets)
+        offsets = self._pending.to_commit(batch, self._consumer.assignment())
         if not offsets:
             return
         try:
@@ -258,10 +247,7 @@ class KafkaIngestor:
                 error,
             )
             return
-        with self._pending_lock:
-            for tp, committed in offsets.items():
-                if self._pending.get(tp) == committed:
-                    del self._pending[tp]
+        self._pending.committed(offsets)
         self.stats.commits += 1
         self.stats.last_commit.update(
             {(tp.topic, tp.partition): o.offset for tp, o in offsets.items()}
@@ -271,27 +257,6 @@ class KafkaIngestor:
         """Refresh the lag gauge of every assigned partition."""
         self._lag_at = time.monotonic()
         self._lag_labels = update_lag(self._consumer, self._lag_labels)
-
-
-class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Forgets uncommitted offsets of partitions taken away (runs on kafka-python's IO thread)."""
-
-    def __init__(self, owner: KafkaIngestor) -> None:
-        """Remember whose pending offsets to trim."""
-        self._owner = owner
-
-    def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        """Drop pending offsets of revoked partitions (their new owner resumes from the commit)."""
-        with self._owner._pending_lock:
-            for tp in revoked:
-                self._owner._pending.pop(tp, None)
-
-    def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        """Nothing to do: positions start at the committed offsets."""
-
-    def on_partitions_lost(self, lost: list[TopicPartition]) -> None:
-        """Same as revoked."""
-        self.on_partitions_revoked(lost)
 
 
 async def run_until_signalled(config: KafkaIngestConfig, ingestor: Ingestor) -> ConsumeStats:

@@ -46,3 +46,11 @@ def test_weak_identifiers_need_the_model_and_strong_ones_can_be_vetoed() -> None
     assert any("vetoed" in reason for _, reason in refused)
     links, _ = identifier_links(pairs, {("a", "b"): 0.7}, protection, 0.5, 0.01)
     assert {link.kind for link in links} == {LinkKind.IDENTIFIER, LinkKind.WEAK_IDENTIFIER}
+
+
+def test_personal_identifiers_are_never_vetoed_by_the_model() -> None:
+    records = [_record("a", "login:u-1"), _record("b", "login:u-1")]
+    pairs, _ = shared_identifier_pairs(records, MergeProtection())
+    links, refused = identifier_links(pairs, {("a", "b"): 0.0}, MergeProtection(), 0.5, 0.01)
+    assert [link.detail for link in links] == ["login"]
+    assert refused == []
