@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -198,6 +199,9 @@ def parser() -> argparse.ArgumentParser:
 def main() -> None:
     """Run, with everything but the final JSON line sent to stderr."""
     args = parser().parse_args()
+    # SIGTERM as SystemExit: the store is closed, its server stopped and the temporary
+    # folder removed, as on a normal exit.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         with contextlib.redirect_stdout(sys.stderr):
             result = asyncio.run(run(args))

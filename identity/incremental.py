@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -75,16 +76,18 @@ async def plan_record(
             IncrementalOutcome(record_key=key, customer_id=None, action="missing")
         )
     record = found[0]
-    candidates = await graph_reads.records_by_keys(
-        store, await candidate_keys(store, record, config)
+    # Independent reads go out together: each round trip is most of the cost here.
+    keys, counts = await asyncio.gather(
+        candidate_keys(store, record, config),
+        graph_reads.identifier_record_counts(store, record.identifiers),
     )
+    candidates = await graph_reads.records_by_keys(store, keys)
     rows = {r.key: r.model_row(config.junk_dates) for r in (record, *candidates)}
     scores = guard(
         scorer.score(rows[record.key], [rows[c.key] for c in candidates]) if candidates else [],
         config.conflict_comparisons,
     )
     scored = {pair(record.key, c.key): s for c, s in zip(candidates, scores, strict=True)}
-    counts = await graph_reads.identifier_record_counts(store, record.identifiers)
     id_pairs, _ = shared_identifier_pairs([record, *candidates], config.protection, counts)
     id_pairs = [p for p in id_pairs if record.key in (p.left, p.right)]
     probabilities = {k: s.match_probability for k, s in scored.items()}
@@ -104,10 +107,11 @@ async def plan_record(
     members = await graph_reads.customer_records(store, sorted(customers))
     local_keys = {record.key, *linked, *(k for ks in members.values() for k in ks)}
     missing = sorted(local_keys - set(rows) - set(by_key))
-    local = {
-        r.key: r for r in (record, *candidates, *await graph_reads.records_by_keys(store, missing))
-    }
-    approved, rejected = await graph_reads.decided_pairs(store, sorted(local_keys))
+    others, (approved, rejected) = await asyncio.gather(
+        graph_reads.records_by_keys(store, missing),
+        graph_reads.decided_pairs(store, sorted(local_keys)),
+    )
+    local = {r.key: r for r in (record, *candidates, *others)}
     links += [Link(a, b, LinkKind.APPROVED) for a, b in approved if a in local and b in local]
     # Existing customers are applied first, as they stand: incremental resolution only joins
     # and merges; splitting a customer is a full run's or a steward's decision.

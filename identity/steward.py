@@ -12,7 +12,7 @@ from identity import graph_reads
 from identity.audit import Snapshot, entry, now_ms, pair_id, split_pair_id
 from identity.graph_writes import IdentityChanges, write_changes
 from identity.links import pair
-from identity.reclustering import recluster_moves
+from identity.reclustering import LinkExplanation, customer_links, explain, recluster_moves
 from identity.service import IdentityService
 from identity.stable_ids import new_customer_id
 
@@ -203,6 +203,11 @@ class StewardService:
                 moves,
                 decisions,
             )
+
+    async def explain(self, customer_id: str) -> list[LinkExplanation]:
+        """Why a customer's records belong together: shared identifiers, model matches with
+        their evidence, steward approvals (recomputed with the current model and rules)."""
+        return explain(await customer_links(self.identity, customer_id))
 
     async def history(self, subject_id: str, limit: int = 50) -> list[dict[str, Any]]:
         """Audit entries of a customer or pair, newest first."""

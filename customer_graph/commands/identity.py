@@ -159,6 +159,13 @@ def undo(
     _done("undone", _run(lambda svc: StewardService(svc).undo(audit_id, actor, reason)))
 
 
+@app.command("explain")
+def explain_customer(customer_id: str) -> None:
+    """Why a customer's records belong together (identifiers, model evidence, approvals)."""
+    for link in _run(lambda svc: StewardService(svc).explain(customer_id)):
+        console.print(f"{link.left_key} ↔ {link.right_key}: {link.kind}, {link.reason}")
+
+
 @app.command()
 def history(subject_id: str, limit: int = typer.Option(20, min=1)) -> None:
     """Audit trail of a customer id or a record pair (`left|right`)."""

@@ -129,3 +129,18 @@ async def test_approvals_become_labels_for_the_next_model(env: IdentityEnv) -> N
     assert previous is not None
     assert report.version != previous.version
     assert env.service.registry.current().meta["labels_used"] == approved  # type: ignore[union-attr]
+
+
+async def test_explain_gives_the_reason_for_every_link_of_a_customer(env: IdentityEnv) -> None:
+    customers = await _resolved(env)
+    cid, keys = next((c, k) for c, k in customers.items() if len(k) >= 3)
+    links = await env.steward.explain(cid)
+    joined = {key for link in links for key in (link.left_key, link.right_key)}
+    assert joined == keys  # every record is tied in by at least one link
+    for link in links:
+        assert link.kind in {"identifier", "model", "weak_identifier", "approved"}
+        if link.kind == "model":
+            assert link.reason.startswith("match probability")
+            assert link.evidence is not None
+        else:
+            assert link.reason.startswith(("shared ", "approved"))
