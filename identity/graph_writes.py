@@ -3,8 +3,9 @@ retired ids, review candidates, steward decisions and audit entries."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from graph.model import AuditEntry
@@ -53,21 +54,27 @@ def customer_rows(
 async def write_changes(
     store: GraphStore, changes: IdentityChanges, survivorship: Survivorship, at: int
 ) -> None:
-    """Apply the changes; audit entries go last, so an entry never describes unwritten state."""
+    """Apply the changes: customers first (memberships point at them), then memberships,
+    retirements, review pairs and decisions together, and audit entries last, so an entry
+    never describes unwritten state."""
     if changes.customers:
         await store.write_batch(
             "customers/upsert_customers", customer_rows(changes.customers, survivorship, at)
         )
+    writes: list[Awaitable[object]] = []
     if changes.assignments:
         moves = [{"record_key": k, "customer_id": c} for k, c in changes.assignments.items()]
-        await store.write_batch("customers/assign_records", moves)
+        writes.append(store.write_batch("customers/assign_records", moves))
     if changes.retired:
         retired = [{"id": c, "merged_into": m, "at": at} for c, m in changes.retired.items()]
-        await store.write_batch("customers/retire_customers", retired)
+        writes.append(store.write_batch("customers/retire_customers", retired))
     if changes.review:
-        await store.write_batch("matches/upsert_candidates", review_rows(changes.review, at))
+        writes.append(
+            store.write_batch("matches/upsert_candidates", review_rows(changes.review, at))
+        )
     if changes.decisions:
-        await store.write_batch("matches/set_decisions", changes.decisions)
+        writes.append(store.write_batch("matches/set_decisions", changes.decisions))
+    await asyncio.gather(*writes)
     if changes.audit:
         await store.write_batch("audit/append_entries", [e.row() for e in changes.audit])
 
