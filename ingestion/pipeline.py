@@ -10,18 +10,17 @@ upserts that never let an older version overwrite a newer one.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import IO
 
 from prometheus_client import Counter
 
 from graph.errors import GraphError
 from graph.port import GraphStore
+from graph.process_lock import ProcessLock
 from ingestion.dead_letters import DeadLetterStore
 from ingestion.event_log import EventLog
 from ingestion.event_prepare import Chunk, EventPreparer, PreparedEvents, aggregate, letters
@@ -63,8 +62,7 @@ class IngestPipeline:
             log, dead_letters, pseudonymiser, max_message_bytes, apply_batch
         )
         self._worker: PrepareWorker | None = None
-        self._lock = asyncio.Lock()
-        self._lock_path = Path(f"{log.path}.apply.lock")
+        self._writer_lock = ProcessLock(Path(f"{log.path}.apply.lock"))
         # Called with the keys of records just written (incremental identity resolution).
         self.on_records_written: Callable[[list[str]], Awaitable[object]] | None = None
 
@@ -120,7 +118,14 @@ class IngestPipeline:
             self.max_message_bytes,
             self.apply_batch,
         )
-        worker = await PrepareWorker.start(setup)
+        try:
+            worker: PrepareWorker | None = await PrepareWorker.start(setup)
+        except OSError:
+            log.exception("the prepare worker could not start; preparing on a thread")
+            worker = None
+        if worker is None:
+            yield
+            return
         self._worker = worker
         try:
             yield
@@ -179,8 +184,8 @@ class IngestPipeline:
                 f"up to {chunk.last_seq}; another writer moved it (nothing was applied)"
             )
 
-    def _apply_lock(self) -> _ApplyLock:
-        return _ApplyLock(self._lock, self._lock_path)
+    def _apply_lock(self) -> ProcessLock:
+        return self._writer_lock
 
     # --- records ------------------------------------------------------------------------
     async def ingest_records(
@@ -260,35 +265,3 @@ class IngestPipeline:
         """Close the event log and the dead-letter store."""
         self.log.close()
         self.dead_letters.close()
-
-
-class _ApplyLock:
-    """In-process asyncio lock + cross-process file lock around applying to the graph."""
-
-    def __init__(self, lock: asyncio.Lock, path: Path) -> None:
-        self._lock, self._path = lock, path
-        self._handle: IO[str] | None = None
-
-    async def __aenter__(self) -> None:
-        await self._lock.acquire()
-        try:
-            handle = open(self._path, "a")  # noqa: ASYNC230, SIM115 (lock file, held until exit)
-            while True:  # non-blocking attempts: a cancelled wait leaves no lock behind
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    await asyncio.sleep(0.005)
-        except BaseException:
-            self._lock.release()
-            raise
-        self._handle = handle
-
-    async def __aexit__(self, *exc: object) -> None:
-        handle, self._handle = self._handle, None
-        try:
-            if handle is not None:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-                handle.close()
-        finally:
-            self._lock.release()

@@ -66,6 +66,7 @@ class PrepareWorker:
         path = os.pathsep.join(p for p in (_PACKAGE_ROOT, os.environ.get("PYTHONPATH")) if p)
         process = await asyncio.create_subprocess_exec(
             sys.executable,
+            "-P",  # not the working directory first: the child imports this very package
             "-m",
             "ingestion.prepare_worker",
             stdin=asyncio.subprocess.PIPE,
@@ -104,6 +105,9 @@ class PrepareWorker:
             except (OSError, EOFError, asyncio.IncompleteReadError) as error:
                 self.failed = True
                 raise PrepareWorkerError(f"the prepare worker went away: {error}") from error
+            except asyncio.CancelledError:
+                self.failed = True  # a reply may still come: the channel is out of step
+                raise
         if reply[0] != "ok":
             raise PrepareWorkerError(f"the prepare worker failed: {reply[1]}")
         self.batches += 1

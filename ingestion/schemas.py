@@ -59,12 +59,10 @@ class ConsentPurpose(StrEnum):
     MARKETING = "marketing"
 
 
-ITEM_EVENTS = frozenset({EventType.PRODUCT_VIEW, EventType.ADD_TO_CART, EventType.PURCHASE})
-
-
 # Events are validated as TypedDicts (plain dicts, every constraint checked in Rust): the
 # hot path of ingestion. What JSON Schema cannot say (NUL characters, at least one
-# identifier, type-specific properties) is checked by `event_problem` after validation.
+# identifier, type-specific properties) is checked after validation, by `nul_field` and
+# `event_problem` (parsing.parse_event calls both).
 IdText = Annotated[str | None, Field(default=None, max_length=256)]
 OptText = Annotated[str | None, Field(default=None)]
 
