@@ -2,7 +2,7 @@
 
 Records go through the real ingestion pipeline into an embedded graph store; the identity
 service (`customer_graph.runtime.identity_service`) trains, resolves everything and reports
-its assignments. Then a background world (demo-world people, ids prefixed `bg-`) fills the
+its assignments. Then a background world (demo-world people, ids prefixed `BG-`) fills the
 graph to about `--background` records and is resolved; one record of each of
 `--incremental` background people with several records was held back, and each is now
 ingested and resolved with `resolve_records([key])` on its own, timed without the ingest.
@@ -63,7 +63,7 @@ def _ms(seconds: list[float], q: float) -> float | None:
 
 
 def background_world(cache_dir: Path, records: int) -> tuple[BenchDataset, float, bool]:
-    """A demo world with at least `records` records (cached); ids prefixed with `bg-`."""
+    """A demo world with at least `records` records (cached); ids prefixed with `BG-`."""
     # Rounded up to 5,000 people so that one cached world serves datasets of any size.
     people = max(1, math.ceil(records / RECORDS_PER_PERSON * 1.05 / 5000)) * 5000
     directory = cache_dir / f"background-seed{BACKGROUND_SEED}-people{people}"
@@ -79,9 +79,11 @@ def background_world(cache_dir: Path, records: int) -> tuple[BenchDataset, float
     seconds = time.perf_counter() - started
     world = load_demo(directory)
     frame = world.frame.copy()
-    frame["source_id"] = "bg-" + frame["source_id"]
+    # Upper case like the demo's own ids: FalkorDB's indexed `key > $after` compares case-
+    # insensitively while ORDER BY does not, and mixed-case keys made paging loop forever.
+    frame["source_id"] = "BG-" + frame["source_id"]
     frame["record_id"] = frame["source"] + ":" + frame["source_id"]
-    frame["cluster"] = "bg-" + frame["cluster"]
+    frame["cluster"] = "BG-" + frame["cluster"]
     return BenchDataset("background", frame, "dedupe_only", "%Y-%m-%d", "generic"), seconds, cached
 
 

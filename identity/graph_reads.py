@@ -12,22 +12,23 @@ PAGE = 5000
 
 
 async def iter_records(store: GraphStore, page: int = PAGE) -> AsyncIterator[list[MatchRecord]]:
-    """Every record, a page at a time, in key order."""
-    after = ""
+    """Every record, a page at a time, in key order (a record written meanwhile may be seen
+    twice or missed: callers hold the identity lock, and new records resolve incrementally)."""
+    skip = 0
     while True:
-        rows = await store.read("identity/records_page", {"after": after, "limit": page})
-        if not rows:
-            return
+        rows = await store.read("identity/records_page", {"skip": skip, "limit": page})
         yield [MatchRecord.from_row(row) for row in rows]
-        after = rows[-1]["key"]
+        if len(rows) < page:
+            return
+        skip += page
 
 
 async def all_records(store: GraphStore) -> list[MatchRecord]:
     """Every record in the graph."""
-    found: list[MatchRecord] = []
+    found: dict[str, MatchRecord] = {}
     async for batch in iter_records(store):
-        found.extend(batch)
-    return found
+        found.update((record.key, record) for record in batch)
+    return list(found.values())
 
 
 async def records_by_keys(store: GraphStore, keys: Sequence[str]) -> list[MatchRecord]:

@@ -8,7 +8,8 @@ WHERE i.key IN $identifier_keys
 WITH i
 MATCH (i)<-[:HAS_ID]-(r:Record)
 WHERE r.key <> $key
-RETURN DISTINCT r.key AS key
+WITH DISTINCT r LIMIT $limit
+RETURN r.key AS key
 UNION
 MATCH (r:Record)
 WHERE r.name_key IN $name_keys AND r.key <> $key

@@ -1,9 +1,9 @@
-// One page of records for identity resolution, in key order after a cursor, with their
-// identifier keys and current customer.
-// params: after (key cursor, "" for the first page), limit
+// One page of records for identity resolution, in key order, with their identifier keys and
+// current customer. Paged by SKIP, not by a `r.key > $after` cursor: FalkorDB's string index
+// compares case-insensitively while ORDER BY compares bytes, so a key cursor can loop.
+// params: skip, limit
 MATCH (r:Record)
-WHERE r.key > $after
-WITH r ORDER BY r.key LIMIT $limit
+WITH r ORDER BY r.key SKIP $skip LIMIT $limit
 OPTIONAL MATCH (r)-[:HAS_ID]->(i:Identifier)
 WITH r, collect(i.key) AS identifiers
 OPTIONAL MATCH (r)-[:BELONGS_TO]->(c:Customer)

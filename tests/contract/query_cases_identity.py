@@ -33,12 +33,22 @@ async def seed_people(store: GraphStore) -> None:
 @case("identity/records_page")
 async def _records_page(store: GraphStore) -> None:
     await seed_people(store)
-    first = await store.read("identity/records_page", {"after": "", "limit": 2})
+    first = await store.read("identity/records_page", {"skip": 0, "limit": 2})
     assert [r["key"] for r in first] == ["crm:1", "crm:2"]
     assert (first[0]["identifiers"], first[0]["customer_id"]) == (["email:e1"], "C1")
     assert first[0]["date_of_birth"] == "1980-01-02"
-    rest = await store.read("identity/records_page", {"after": "crm:2", "limit": 2})
+    rest = await store.read("identity/records_page", {"skip": 2, "limit": 2})
     assert [(r["key"], r["identifiers"], r["customer_id"]) for r in rest] == [("crm:3", [], None)]
+    # Mixed-case keys: every record exactly once (a `key > cursor` page looped on FalkorDB).
+    mixed = [f"web:{p}-{i}" for p in ("WEB", "bg", "Bg") for i in range(3)]
+    rows = [{**RECORD, "key": k, "source_id": k, "attrs": {}, "identifiers": []} for k in mixed]
+    await store.write_batch("records/upsert_records", rows)
+    seen = [
+        r["key"]
+        for skip in range(0, 12, 4)
+        for r in await store.read("identity/records_page", {"skip": skip, "limit": 4})
+    ]
+    assert sorted(seen) == sorted(["crm:1", "crm:2", "crm:3", *mixed])
 
 
 @case("identity/records_by_keys")
