@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 
@@ -24,7 +25,10 @@ from identity.resolution import ResolutionReport, plan_resolution
 from identity.scoring import PairScorer
 from identity.training import TrainedModel, train_model
 
+log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
+# Above this many records in one ingested batch, incremental resolution is skipped.
+INCREMENTAL_BATCH_LIMIT = 500
 ScorerFactory = Callable[[TrainedModel], PairScorer]
 
 
@@ -177,8 +181,16 @@ class IdentityService:
         return outcomes
 
     async def resolve_if_trained(self, keys: Sequence[str]) -> list[IncrementalOutcome]:
-        """Resolve new records when a model exists (none yet: a full run will do it)."""
+        """Resolve new records when a model exists (none yet: a full run will do it). A bulk
+        batch (a CRM export over Kafka) is left to `identity resolve`: one full run is far
+        cheaper than thousands of single-record resolutions."""
         if self.registry.current() is None:
+            return []
+        if len(keys) > INCREMENTAL_BATCH_LIMIT:
+            log.warning(
+                "%d records in one batch: not resolved one by one; run `identity resolve`",
+                len(keys),
+            )
             return []
         return await self.resolve_records(keys)
 

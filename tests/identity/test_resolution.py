@@ -126,3 +126,12 @@ async def test_new_record_is_resolved_as_it_arrives(env: IdentityEnv) -> None:
         ]
     )
     assert (await env.service.assignments())["crm:LIVE-2"] not in set(assignments.values())
+
+
+async def test_a_bulk_batch_is_left_to_a_full_run(env: IdentityEnv) -> None:
+    await env.service.resolve_all()
+    keys = sorted(await env.service.assignments())
+    assert len(keys) > 500
+    assert await env.service.resolve_if_trained(keys) == []
+    [outcome] = await env.service.resolve_if_trained(keys[:1])
+    assert outcome.action == "unchanged"
