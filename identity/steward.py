@@ -209,6 +209,10 @@ class StewardService:
         their evidence, steward approvals (recomputed with the current model and rules)."""
         return explain(await customer_links(self.identity, customer_id))
 
+    async def recent(self, action: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest audit entries, optionally of one action (e.g. `customer.merged`)."""
+        return await self.store.read("audit/list_recent", {"action": action, "limit": limit})
+
     async def history(self, subject_id: str, limit: int = 50) -> list[dict[str, Any]]:
         """Audit entries of a customer or pair, newest first."""
         return await self.store.read(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -167,7 +167,16 @@ def explain_customer(customer_id: str) -> None:
 
 
 @app.command()
-def history(subject_id: str, limit: int = typer.Option(20, min=1)) -> None:
-    """Audit trail of a customer id or a record pair (`left|right`)."""
-    for row in _run(lambda svc: StewardService(svc).history(subject_id, limit)):
+def history(
+    subject_id: str = typer.Argument(None, help="Customer id or pair `left|right`; none: newest."),
+    action: str = typer.Option(None, help="Without a subject: only this action."),
+    limit: int = typer.Option(20, min=1),
+) -> None:
+    """Audit trail of a customer id or a record pair (`left|right`), or the newest entries."""
+
+    def entries(svc: IdentityService) -> Awaitable[list[dict[str, Any]]]:
+        steward = StewardService(svc)
+        return steward.history(subject_id, limit) if subject_id else steward.recent(action, limit)
+
+    for row in _run(entries):
         console.print(f"{row['at']}  {row['action']:<28} {row['actor']:<24} {row['reason']}")

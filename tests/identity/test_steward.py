@@ -83,13 +83,13 @@ async def test_approve_merges_and_undo_splits_again(env: IdentityEnv) -> None:
 
 async def test_undo_of_an_automatic_merge_sticks(env: IdentityEnv) -> None:
     await env.service.resolve_all()
-    rows = await env.store.read("audit/list_recent", {"action": None, "limit": 1})
+    rows = await env.steward.recent(limit=1)
     assert rows[0]["action"] == "resolution.run"
     # Merge two customers through the incremental path: a record bridging two people.
     customers = customers_of(await env.service.assignments())
     (_, keys_a), (_, keys_b) = [(c, k) for c, k in customers.items() if len(k) == 1][:2]
     await env.steward.approve(next(iter(keys_a)), next(iter(keys_b)), "steward:cy")
-    merges = await env.store.read("audit/list_recent", {"action": "match.approved", "limit": 1})
+    merges = await env.steward.recent("match.approved", limit=1)
     await env.steward.undo(merges[0]["id"], "steward:cy", "wrong")
     await env.service.resolve_all()
     after = await env.service.assignments()
