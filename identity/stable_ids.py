@@ -52,16 +52,18 @@ def assign_ids(
     new_id: Callable[[], str] = new_customer_id,
 ) -> IdAssignment:
     """Give every cluster an id: the earlier customer with the largest overlap keeps its id
-    (each id goes to one cluster; ties go to the larger earlier customer, then the smaller
-    id); other clusters get new ids. Reports merges, splits and retired ids."""
+    (each id goes to one cluster; ties go to the cluster made most purely of that customer,
+    then the larger earlier customer, then the smaller id); other clusters get new ids.
+    Reports merges, splits and retired ids."""
     sizes = Counter(previous.values())
-    overlaps: list[tuple[int, int, str, int]] = []
+    overlaps: list[tuple[int, float, int, str, int]] = []
     for index, members in enumerate(clusters):
         counts = Counter(previous[k] for k in members if k in previous)
-        overlaps += [(-n, -sizes[cid], cid, index) for cid, n in counts.items()]
+        # Largest overlap first; on a tie, the cluster made most purely of that customer.
+        overlaps += [(-n, -n / len(members), -sizes[cid], cid, index) for cid, n in counts.items()]
     ids: list[str | None] = [None] * len(clusters)
     taken: set[str] = set()
-    for _, _, cid, index in sorted(overlaps):
+    for *_, cid, index in sorted(overlaps):
         if ids[index] is None and cid not in taken:
             ids[index] = cid
             taken.add(cid)

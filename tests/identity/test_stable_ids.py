@@ -40,3 +40,10 @@ def test_new_records_get_new_customers() -> None:
     result = assign_ids([{"z"}], {}, lambda: "N1")
     assert result.ids == ["N1"]
     assert result.created == ["N1"]
+
+
+def test_a_tie_goes_to_the_cluster_made_most_purely_of_the_customer() -> None:
+    # "b" kept C2's other record company; "a" + "b" now form one cluster, "c" stays alone.
+    previous = {"a": "C1", "b": "C2", "c": "C2"}
+    result = assign_ids([{"a", "b"}, {"c"}], previous, lambda: "N")
+    assert result.ids == ["C1", "C2"]

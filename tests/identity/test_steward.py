@@ -11,7 +11,7 @@ from identity.fast_scorer_adapter import compiled_scorer
 from identity.service import IdentityService
 from identity.steward import StewardError, StewardService
 from tests.identity.conftest import IdentityEnv
-from tests.identity.test_resolution import customers_of
+from tests.identity.test_resolution import customers_of, message
 
 
 def widen_review(env: IdentityEnv) -> None:
@@ -81,11 +81,10 @@ async def test_approve_merges_and_undo_splits_again(env: IdentityEnv) -> None:
     assert [e["action"] for e in history] == ["steward.undo", "match.approved"]
 
 
-async def test_undo_of_an_automatic_merge_sticks(env: IdentityEnv) -> None:
+async def test_an_undone_approval_is_not_redone_by_a_run(env: IdentityEnv) -> None:
     await env.service.resolve_all()
     rows = await env.steward.recent(limit=1)
     assert rows[0]["action"] == "resolution.run"
-    # Merge two customers through the incremental path: a record bridging two people.
     customers = customers_of(await env.service.assignments())
     (_, keys_a), (_, keys_b) = [(c, k) for c, k in customers.items() if len(k) == 1][:2]
     await env.steward.approve(next(iter(keys_a)), next(iter(keys_b)), "steward:cy")
@@ -144,3 +143,27 @@ async def test_explain_gives_the_reason_for_every_link_of_a_customer(env: Identi
             assert link.evidence is not None
         else:
             assert link.reason.startswith(("shared ", "approved"))
+
+
+async def test_undoing_an_automatic_merge_sticks(env: IdentityEnv) -> None:
+    await env.service.resolve_all()
+    env.pipeline.on_records_written = env.service.resolve_if_trained
+    people = [
+        message("P-1", first_name="Alphonse", last_name="Bravington", crm_id="C-1"),
+        message("P-2", first_name="Charlotte", last_name="Deverill", login_id="u-p2"),
+    ]
+    await env.pipeline.ingest_records(people)
+    before = await env.service.assignments()
+    assert before["crm:P-1"] != before["crm:P-2"]
+    # One record holding both people's personal ids merges their customers automatically.
+    await env.pipeline.ingest_records(
+        [message("BRIDGE", first_name="Alphonse", crm_id="C-1", login_id="u-p2")]
+    )
+    merged = await env.service.assignments()
+    assert merged["crm:P-1"] == merged["crm:P-2"] == merged["crm:BRIDGE"]
+    [entry] = await env.steward.recent("customer.merged", limit=1)
+    await env.steward.undo(entry["id"], "steward:dee", "two people")
+    await env.service.resolve_all()
+    after = await env.service.assignments()
+    assert after["crm:P-1"] == before["crm:P-1"]
+    assert after["crm:P-2"] == before["crm:P-2"]
