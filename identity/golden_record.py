@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,41 +67,39 @@ class Survivorship:
         return GoldenRecord(attrs, lineage)
 
     def _person_choice(self, records: Sequence[MatchRecord], name: str) -> Survivor | None:
-        candidates = [r for r in records if self._usable(r, name)]
-        if not candidates:
-            return None
-        keys = {
-            r.key: (self._trust(r), -len(str(r.attrs[name])), -r.updated_at, r.key)
-            for r in candidates
-        }
-        best = min(candidates, key=lambda r: keys[r.key])
-        rule = _deciding_rule(
-            [keys[r.key] for r in candidates],
-            keys[best.key],
+        found = _best(
+            [r for r in records if self._usable(r, name)],
+            lambda r: (self._trust(r), -len(str(r.attrs[name])), -r.updated_at),
             ("source trust", "completeness", "recency"),
         )
+        if found is None:
+            return None
+        best, rule = found
         return Survivor(best.attrs[name], best.key, best.source, rule)
 
     def _address_choice(self, records: Sequence[MatchRecord]) -> tuple[MatchRecord, str] | None:
-        candidates = [r for r in records if any(self._usable(r, n) for n in ADDRESS_GROUP)]
-        if not candidates:
-            return None
-        keys = {
-            r.key: (
+        return _best(
+            [r for r in records if any(self._usable(r, n) for n in ADDRESS_GROUP)],
+            lambda r: (
                 -r.updated_at,
                 self._trust(r),
                 -sum(self._usable(r, n) for n in ADDRESS_GROUP),
-                r.key,
-            )
-            for r in candidates
-        }
-        best = min(candidates, key=lambda r: keys[r.key])
-        rule = _deciding_rule(
-            [keys[r.key] for r in candidates],
-            keys[best.key],
+            ),
             ("recency", "source trust", "completeness"),
         )
-        return best, rule
+
+
+def _best(
+    candidates: Sequence[MatchRecord],
+    rank: Callable[[MatchRecord], tuple[Any, ...]],
+    rules: tuple[str, ...],
+) -> tuple[MatchRecord, str] | None:
+    """The candidate ranked first (ties broken by record key) and the rule that decided."""
+    if not candidates:
+        return None
+    keys = {r.key: (*rank(r), r.key) for r in candidates}
+    best = min(candidates, key=lambda r: keys[r.key])
+    return best, _deciding_rule(list(keys.values()), keys[best.key], rules)
 
 
 def _deciding_rule(
