@@ -143,6 +143,15 @@ class Settings(BaseSettings):
         default=True,
         description="Resolve records arriving over HTTP or Kafka immediately (needs a model).",
     )
+    gnn_config_file: Path | None = Field(
+        default=None,
+        description="GraphSAGE hyper-parameter file (TOML); default: gnn/graphsage.toml.",
+    )
+    gnn_reload_seconds: float = Field(
+        default=5.0,
+        ge=0.0,
+        description="How often serving checks for a newly promoted recommendation model.",
+    )
 
     @field_validator("graph_url")
     @classmethod
@@ -166,6 +175,11 @@ class Settings(BaseSettings):
     def identity_model_dir(self) -> Path:
         """Where trained identity models are versioned."""
         return self.data_dir / "models" / "identity"
+
+    @property
+    def gnn_model_dir(self) -> Path:
+        """Where trained recommendation models are versioned."""
+        return self.data_dir / "models" / "gnn"
 
     @property
     def ingest_dir(self) -> Path:

@@ -48,7 +48,7 @@ class Interactions:
         return int(self.users.shape[0])
 
     def matrix(self, binary: bool = False) -> sp.csr_matrix:
-        """The user × item matrix of weights (or ones)."""
+        """The user-by-item matrix of weights (or ones)."""
         data = np.ones(len(self), np.float32) if binary else self.weights.astype(np.float32)
         return sp.csr_matrix(
             (data, (self.users, self.items)), shape=(self.n_users, self.n_items), dtype=np.float32

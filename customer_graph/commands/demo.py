@@ -11,6 +11,7 @@ from rich.console import Console
 
 import demo_world
 from customer_graph.commands.demo_identity import resolve_and_score
+from customer_graph.commands.demo_recommendations import train_and_recommend
 from customer_graph.commands.ingest import print_report
 from customer_graph.commands.progress import progress_bars
 from customer_graph.commands.store import counts_table
@@ -83,6 +84,7 @@ def demo(
                 print_report(report)
             records_changed = any(r.kind is FileKind.RECORDS and r.accepted for r in reports)
             await resolve_and_score(settings, pipeline.store, directory, console, records_changed)
+            await train_and_recommend(settings, pipeline.store, console)
             console.print(await counts_table(pipeline.store))
 
     asyncio.run(run())

@@ -1,0 +1,78 @@
+"""Turn a trained GraphSAGE model into the registry's serving artifact (see gnn/registry.py)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+import torch
+
+from gnn.interactions import Interactions
+from gnn.model import GraphSage, graph_tensors
+from gnn.registry import category_codes, seen_csr
+
+
+def _array(tensor: torch.Tensor) -> np.ndarray:
+    return np.ascontiguousarray(tensor.detach().numpy().astype(np.float32))
+
+
+def model_arrays(model: GraphSage, data: Interactions) -> dict[str, np.ndarray]:
+    """Every array serving needs, computed over `data`'s whole graph with the trained weights:
+    GraphSAGE is inductive, so the served embeddings include interactions that arrived after
+    the training split without retraining."""
+    features = data.item_features.matrix if data.item_features is not None else None
+    if model.item_feature is None:
+        features = None
+    graph = graph_tensors(data.users, data.items, data.n_users, data.n_items, features)
+    model.eval()
+    arrays: dict[str, np.ndarray] = {}
+    with torch.no_grad():
+        user_layers, item_layers = model.layers(graph)
+        users, items = model(graph)
+        arrays["user_embeddings"], arrays["item_embeddings"] = _array(users), _array(items)
+        for layer in range(model.n_layers):
+            arrays[f"user_layer_{layer}"] = _array(user_layers[layer])
+            arrays[f"item_layer_{layer}"] = _array(item_layers[layer])
+            for side, convs in (("user", model.user_convs), ("item", model.item_convs)):
+                conv: Any = convs[layer]  # a MeanSAGEConv (PyG is untyped)
+                arrays[f"{side}_conv_{layer}_wn"] = _array(conv.lin_l.weight)
+                arrays[f"{side}_conv_{layer}_bn"] = _array(conv.lin_l.bias)
+                arrays[f"{side}_conv_{layer}_ws"] = _array(conv.lin_r.weight)
+        if model.item_feature is not None:
+            arrays["item_feature_w"] = _array(model.item_feature.weight.T)
+            arrays["item_feature_b"] = _array(model.item_feature.bias)
+        else:
+            arrays["item_feature_w"] = np.zeros((0, model.dim), np.float32)
+            arrays["item_feature_b"] = np.zeros(model.dim, np.float32)
+        arrays["unknown_user_x0"] = _array(model.unknown_user_x0)
+        arrays["unknown_item_x0"] = _array(model.unknown_item_x0)
+    popularity = np.bincount(data.items, minlength=data.n_items).astype(np.float32)
+    arrays["item_popularity"] = popularity
+    arrays["seen_indptr"], arrays["seen_indices"] = seen_csr(data.users, data.items, data.n_users)
+    codes, _ = category_codes(data.item_categories, data.n_items)
+    arrays["item_category_codes"] = codes
+    return arrays
+
+
+def artifact_meta(data: Interactions, model: GraphSage) -> dict[str, Any]:
+    """The contract fields and ids the registry needs alongside the arrays."""
+    _, categories = category_codes(data.item_categories, data.n_items)
+    return {
+        "user_ids": data.user_ids,
+        "item_ids": data.item_ids,
+        "data_hash": data.content_hash(),
+        "activation": "relu",
+        "aggregation": "mean",
+        "combine": "mean",
+        "categories": categories,
+        "interactions": len(data),
+        "source": data.source,
+    }
+
+
+def state_dict_bytes(model: GraphSage) -> bytes:
+    """The model's parameters as `torch.save` bytes."""
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    return buffer.getvalue()

@@ -1,0 +1,112 @@
+"""One evaluation run: GraphSAGE and the baselines on the same temporal split, side by side."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gnn.baselines import make_baselines
+from gnn.config import GnnConfig
+from gnn.interactions import Interactions
+from gnn.metrics import ranking_metrics
+from gnn.split import Split, temporal_split
+from gnn.training import TrainingRun, train_graphsage
+
+KS = (10, 20)
+MAIN_METRIC = "ndcg@20"
+REQUIRED_BASELINES = ("popularity", "itemknn", "mf")
+
+
+@dataclass
+class Comparison:
+    """Metrics per model on the test split, GraphSAGE's run and how long each fit took."""
+
+    split: Split
+    run: TrainingRun
+    metrics: dict[str, dict[str, float]]
+    fit_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def best_baseline(self) -> str:
+        """The baseline with the highest NDCG@20."""
+        baselines = {k: v for k, v in self.metrics.items() if k != "graphsage"}
+        return max(baselines, key=lambda name: baselines[name][MAIN_METRIC])
+
+    @property
+    def ratio(self) -> float:
+        """GraphSAGE NDCG@20 over the best baseline's."""
+        best = self.metrics[self.best_baseline][MAIN_METRIC]
+        return self.metrics["graphsage"][MAIN_METRIC] / best if best > 0 else float("inf")
+
+    def summary(self, data: Interactions) -> dict[str, Any]:
+        """The figures benchmarks and reports print (JSON-ready)."""
+        return {
+            "models": {name: _rounded(values) for name, values in self.metrics.items()},
+            "best_baseline": self.best_baseline,
+            "graphsage_over_best_baseline": round(self.ratio, 4),
+            "train_seconds": round(self.run.seconds, 2),
+            "best_epoch": self.run.best_epoch,
+            "fit_seconds": {k: round(v, 2) for k, v in self.fit_seconds.items()},
+            "users": data.n_users,
+            "items": data.n_items,
+            "interactions": len(data),
+            "evaluated_users": int(self.metrics["graphsage"].get("users", 0)),
+            "data_hash": data.content_hash(),
+        }
+
+
+def _rounded(values: dict[str, float]) -> dict[str, float]:
+    return {k: round(float(v), 5) for k, v in values.items()}
+
+
+def embedding_scores(users: np.ndarray, items: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Scores function of a pair of embedding tables (inner product)."""
+    return lambda batch: users[batch] @ items.T
+
+
+def compare(
+    data: Interactions,
+    config: GnnConfig,
+    baselines: Sequence[str] = ("popularity", "category_popularity", "itemknn", "mf", "ease"),
+    preset: str = "default",
+    progress: Callable[[str], None] | None = None,
+) -> Comparison:
+    """Split `data` by time per user, fit every model on the training part, early-stop
+    GraphSAGE on the validation part and evaluate all of them on the test part."""
+    say = progress or (lambda _message: None)
+    split = temporal_split(data)
+    say(f"split: {len(split.train)} train, {len(split.valid)} valid, {len(split.test)} test")
+
+    def validate(users: np.ndarray, items: np.ndarray) -> float:
+        scores = embedding_scores(users, items)
+        return ranking_metrics(scores, split, ks=(20,), on="valid")[MAIN_METRIC]
+
+    def on_epoch(epoch: int, row: dict[str, float]) -> None:
+        figures = ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch")
+        say(f"graphsage epoch {epoch}: {figures}")
+
+    run = train_graphsage(split.train, config, validate, on_epoch)
+    users, items = run.embeddings()
+    metrics = {"graphsage": ranking_metrics(embedding_scores(users, items), split, ks=KS)}
+    fit_seconds = {"graphsage": run.seconds}
+    for name, model in make_baselines(preset, baselines).items():
+        started = time.perf_counter()
+        model.fit(split.train)
+        fit_seconds[name] = time.perf_counter() - started
+        metrics[name] = ranking_metrics(model.scores, split, ks=KS)
+        say(f"{name}: ndcg@20 {metrics[name][MAIN_METRIC]:.4f}")
+    return Comparison(split, run, metrics, fit_seconds)
+
+
+def comparison_table(comparison: Comparison) -> list[list[str]]:
+    """Rows of model, NDCG@10/20, Recall@20, HitRate@20, coverage@20 (header first)."""
+    columns = ("ndcg@10", "ndcg@20", "recall@20", "hitrate@20", "coverage@20")
+    rows = [["model", *columns]]
+    ordered = sorted(comparison.metrics.items(), key=lambda kv: -kv[1][MAIN_METRIC])
+    for name, values in ordered:
+        rows.append([name, *(f"{values.get(c, 0.0):.4f}" for c in columns)])
+    return rows

@@ -1,0 +1,57 @@
+"""GraphSAGE hyper-parameters: a TOML file (defaults in `gnn/graphsage.toml`), fixed seed."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_CONFIG_FILE = "graphsage.toml"
+
+
+class GnnConfig(BaseModel):
+    """Model, loss and training-loop settings; unknown keys are an error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seed: int = 7
+    dim: int = Field(64, ge=4, le=1024)
+    layers: int = Field(2, ge=1, le=4)
+    dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    use_item_features: bool = True
+    user_ids: bool = True
+    combine: Literal["mean", "last"] = "mean"
+    normalize_output: bool = False
+    loss: Literal["bpr", "softmax", "multinomial"] = "softmax"
+    temperature: float = Field(0.2, gt=0.0)
+    user_batch: int = Field(1024, ge=1)
+    negatives: int = Field(8, ge=1)
+    weight_power: float = Field(1.0, ge=0.0)
+    learning_rate: float = Field(0.01, gt=0.0)
+    weight_decay: float = Field(0.0, ge=0.0)
+    batch_size: int = Field(8192, ge=16)
+    edge_passes: float = Field(1.0, gt=0.0, description="Training edges seen per epoch, × |E|.")
+    max_epochs: int = Field(60, ge=1)
+    eval_every: int = Field(1, ge=1)
+    patience: int = Field(5, ge=1)
+    threads: int = Field(2, ge=1)
+
+    def with_overrides(self, **overrides: Any) -> GnnConfig:
+        """A copy with some fields replaced (validated)."""
+        return GnnConfig.model_validate({**self.model_dump(), **overrides})
+
+
+def load_config(path: Path | None = None) -> GnnConfig:
+    """Read a config file; without a path, the packaged defaults."""
+    if path is None:
+        text = resources.files("gnn").joinpath(DEFAULT_CONFIG_FILE).read_text(encoding="utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path or DEFAULT_CONFIG_FILE}: not valid TOML: {error}") from error
+    return GnnConfig.model_validate(data.get("graphsage", data))

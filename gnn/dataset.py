@@ -1,0 +1,96 @@
+"""Snapshot of the customer graph for training: resolved customers by items, with features."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import torch
+from torch_geometric.data import HeteroData
+
+from gnn.interactions import Interactions, aggregate
+from gnn.item_features import ItemFeatureEncoder
+from gnn.loaders import with_item_attributes
+from graph.port import GraphStore
+
+ANONYMOUS_PREFIX = "identifier:"
+
+
+def customer_of(row: dict[str, Any]) -> str:
+    """The user an identifier's interactions count for: its customer (directly, else through
+    an identifier seen with it, when that is unambiguous), else the identifier itself, so an
+    anonymous visitor still trains the model and can be recommended to."""
+    direct = sorted(str(c) for c in row.get("direct_ids") or [] if c)
+    via = sorted(str(c) for c in row.get("via_ids") or [] if c)
+    if direct:
+        return direct[0]
+    if len(via) == 1:
+        return via[0]
+    return ANONYMOUS_PREFIX + str(row["id_key"])
+
+
+def item_attributes(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Catalogue rows keyed by item id, in the shape the feature encoder reads."""
+    return {
+        str(item["id"]): {
+            "category": item.get("category"),
+            "brand": item.get("brand"),
+            "price": item.get("price"),
+            "text": " ".join(str(item.get(k) or "") for k in ("title", "description")).strip(),
+        }
+        for item in items
+    }
+
+
+async def export_graph(store: GraphStore) -> tuple[Interactions, ItemFeatureEncoder]:
+    """Read interactions, identifier → customer links and the catalogue from the graph and
+    build customer-item interactions (all identifiers of a customer pooled)."""
+    interactions = await store.read("gnn/interactions")
+    owners = {
+        row["id_key"]: customer_of(row) for row in await store.read("gnn/identifier_customers")
+    }
+    items = await store.read("gnn/items")
+    if not interactions:
+        raise ValueError("the graph has no interactions to train on (ingest events first)")
+    users = np.array(
+        [owners.get(r["id_key"], ANONYMOUS_PREFIX + str(r["id_key"])) for r in interactions]
+    )
+    data = aggregate(
+        users,
+        np.array([str(r["item_id"]) for r in interactions]),
+        np.array([float(r["weight"] or 0.0) for r in interactions], np.float64),
+        np.array([int(r["first_at"] or 0) for r in interactions], np.int64),
+        source="graph",
+    )
+    attributes = item_attributes(items)
+    encoder = ItemFeatureEncoder().fit([attributes.get(i, {}) for i in data.item_ids])
+    return with_item_attributes(data.subset(data.weights > 0), attributes, encoder), encoder
+
+
+def summary(data: Interactions) -> dict[str, Any]:
+    """Sizes and the content hash of a dataset."""
+    return {
+        "users": data.n_users,
+        "items": data.n_items,
+        "interactions": len(data),
+        "anonymous_users": sum(1 for u in data.user_ids if u.startswith(ANONYMOUS_PREFIX)),
+        "top_categories": Counter(data.item_categories or []).most_common(5),
+        "data_hash": data.content_hash(),
+    }
+
+
+def to_hetero_data(data: Interactions) -> HeteroData:
+    """The dataset as a PyG `HeteroData`: customer and item nodes, weighted timestamped
+    `interacted` edges and their reverse, item feature matrix as `x`."""
+    hetero = HeteroData()
+    hetero["customer"].num_nodes = data.n_users
+    hetero["item"].num_nodes = data.n_items
+    if data.item_features is not None:
+        hetero["item"].x = torch.from_numpy(data.item_features.matrix.toarray())
+    edges = torch.from_numpy(np.vstack([data.users, data.items]))
+    hetero["customer", "interacted", "item"].edge_index = edges
+    hetero["customer", "interacted", "item"].edge_weight = torch.from_numpy(data.weights)
+    hetero["customer", "interacted", "item"].time = torch.from_numpy(data.first_at)
+    hetero["item", "rev_interacted", "customer"].edge_index = edges.flip(0)
+    return hetero

@@ -1,0 +1,200 @@
+"""GraphSAGE encoder over the bipartite user–item graph, inner-product decoder."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import Tensor, nn
+from torch_geometric.nn import SAGEConv
+
+
+class MeanAdjacency:
+    """Row-normalised adjacency (mean over neighbours) with its transpose precomputed, so the
+    backward pass is one more sparse product instead of torch's generic sparse transpose
+    (measured 4–5× faster per layer on CPU)."""
+
+    def __init__(self, matrix: sp.csr_matrix) -> None:
+        matrix = matrix.tocsr().astype(np.float32)
+        matrix.data[:] = 1.0
+        degree = np.maximum(np.diff(matrix.indptr), 1).astype(np.float32)
+        normalised = sp.diags(1.0 / degree) @ matrix
+        self.forward_matrix = _csr_tensor(normalised)
+        self.backward_matrix = _csr_tensor(normalised.T)
+        self.shape = matrix.shape
+
+
+class _SparseMean(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, adjacency: MeanAdjacency) -> Tensor:  # noqa: D102
+        ctx.adjacency = adjacency
+        return torch.sparse.mm(adjacency.forward_matrix, x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor, None]:  # noqa: D102
+        return torch.sparse.mm(ctx.adjacency.backward_matrix, grad), None
+
+
+def neighbour_mean(adjacency: MeanAdjacency, x: Tensor) -> Tensor:
+    """Mean of each destination node's neighbours' rows of `x` (zero without neighbours)."""
+    return cast(Tensor, _SparseMean.apply(x, adjacency))
+
+
+class MeanSAGEConv(SAGEConv):
+    """PyG's SAGEConv (mean aggregation, root weight) over a bipartite `MeanAdjacency`:
+    out = lin_l(mean of neighbours) + lin_r(self)."""
+
+    def forward(  # type: ignore[override]
+        self, x: tuple[Tensor, Tensor], adjacency: MeanAdjacency
+    ) -> Tensor:
+        """One layer for the destination nodes of `adjacency`."""
+        return cast(Tensor, self.lin_l(neighbour_mean(adjacency, x[0])) + self.lin_r(x[1]))
+
+
+@dataclass(frozen=True)
+class GraphTensors:
+    """The training graph: mean adjacencies in both directions, plus item features."""
+
+    user_from_items: MeanAdjacency  # (n_users, n_items): a user's neighbourhood
+    item_from_users: MeanAdjacency  # (n_items, n_users)
+    item_features: Tensor | None  # sparse COO (n_items, n_features)
+    n_users: int
+    n_items: int
+
+
+def _csr_tensor(matrix: sp.spmatrix) -> Tensor:
+    matrix = sp.csr_matrix(matrix, dtype=np.float32)
+    matrix.sort_indices()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Sparse CSR tensor support is in beta")
+        return torch.sparse_csr_tensor(
+            torch.from_numpy(matrix.indptr.astype(np.int64)),
+            torch.from_numpy(matrix.indices.astype(np.int64)),
+            torch.from_numpy(matrix.data),
+            size=matrix.shape,
+            check_invariants=False,
+        )
+
+
+def graph_tensors(
+    users: np.ndarray,
+    items: np.ndarray,
+    n_users: int,
+    n_items: int,
+    item_features: sp.csr_matrix | None,
+) -> GraphTensors:
+    """Adjacencies (unweighted: a neighbourhood is a set) and features as torch tensors."""
+    ones = np.ones(len(users), np.float32)
+    adjacency = sp.csr_matrix((ones, (users, items)), shape=(n_users, n_items))
+    features = None
+    if item_features is not None:
+        coo = item_features.tocoo()
+        features = torch.sparse_coo_tensor(
+            torch.from_numpy(np.vstack([coo.row, coo.col]).astype(np.int64)),
+            torch.from_numpy(coo.data.astype(np.float32)),
+            size=coo.shape,
+        ).coalesce()
+    return GraphTensors(
+        MeanAdjacency(adjacency),
+        MeanAdjacency(adjacency.T.tocsr()),
+        features,
+        n_users,
+        n_items,
+    )
+
+
+class GraphSage(nn.Module):
+    """Id embeddings (+ projected item features) refined by L bipartite SAGEConv layers; the
+    final embedding is the mean of all layers (LightGCN-style) or the last one, optionally
+    L2-normalised, scored by inner product. Without `user_ids` every user's x⁰ is zero."""
+
+    def __init__(
+        self,
+        n_users: int,
+        n_items: int,
+        n_features: int,
+        dim: int = 64,
+        layers: int = 2,
+        dropout: float = 0.0,
+        user_ids: bool = True,
+        combine: str = "mean",
+        normalize_output: bool = False,
+    ) -> None:
+        super().__init__()
+        if combine not in ("mean", "last"):
+            raise ValueError(f"combine must be 'mean' or 'last', not {combine!r}")
+        self.dim, self.n_layers, self.dropout = dim, layers, dropout
+        self.user_ids, self.combine, self.normalize_output = user_ids, combine, normalize_output
+        self.user_embedding = nn.Embedding(n_users, dim)
+        self.item_embedding = nn.Embedding(n_items, dim)
+        nn.init.normal_(self.user_embedding.weight, std=0.1)
+        nn.init.normal_(self.item_embedding.weight, std=0.1)
+        self.item_feature = nn.Linear(n_features, dim) if n_features else None
+        # Layer-0 inputs for nodes that arrived after training (no id embedding of their own).
+        self.unknown_user_x0 = nn.Parameter(torch.zeros(dim))
+        self.unknown_item_x0 = nn.Parameter(torch.zeros(dim))
+        if not user_ids:
+            # Item-based (fully inductive) users: every user's x⁰ is zero, so a user is the
+            # items they touched. The id table and the unknown-user input stay zero and
+            # frozen, which keeps the contract "user x⁰ = user_embedding" exact.
+            nn.init.zeros_(self.user_embedding.weight)
+            self.user_embedding.weight.requires_grad_(False)
+            self.unknown_user_x0.requires_grad_(False)
+        self.user_convs = nn.ModuleList(MeanSAGEConv((dim, dim), dim) for _ in range(layers))
+        self.item_convs = nn.ModuleList(MeanSAGEConv((dim, dim), dim) for _ in range(layers))
+        for conv in [*self.user_convs, *self.item_convs]:
+            _near_identity(conv)
+
+    def layer_zero(self, graph: GraphTensors) -> tuple[Tensor, Tensor]:
+        """x⁰ for every user and item."""
+        users = self.user_embedding.weight
+        items = self.item_embedding.weight
+        if self.item_feature is not None and graph.item_features is not None:
+            projected = torch.sparse.mm(graph.item_features, self.item_feature.weight.T)
+            items = items + projected + self.item_feature.bias
+        return users, items
+
+    def layers(self, graph: GraphTensors) -> tuple[list[Tensor], list[Tensor]]:
+        """x⁰ … x^L for users and items."""
+        users, items = self.layer_zero(graph)
+        user_layers, item_layers = [users], [items]
+        for index, (user_conv, item_conv) in enumerate(zip(self.user_convs, self.item_convs)):
+            u_in = nn.functional.dropout(users, self.dropout, self.training)
+            i_in = nn.functional.dropout(items, self.dropout, self.training)
+            new_users = user_conv((i_in, u_in), graph.user_from_items)
+            new_items = item_conv((u_in, i_in), graph.item_from_users)
+            if index < self.n_layers - 1:
+                new_users, new_items = new_users.relu(), new_items.relu()
+            users, items = new_users, new_items
+            user_layers.append(users)
+            item_layers.append(items)
+        return user_layers, item_layers
+
+    def forward(self, graph: GraphTensors) -> tuple[Tensor, Tensor]:
+        """Final user and item embeddings: mean over layers (or the last layer), L2-normalised
+        when `normalize_output` (scores are then cosines)."""
+        user_layers, item_layers = self.layers(graph)
+        if self.combine == "mean":
+            users, items = torch.stack(user_layers).mean(0), torch.stack(item_layers).mean(0)
+        else:
+            users, items = user_layers[-1], item_layers[-1]
+        if self.normalize_output:
+            users = nn.functional.normalize(users, dim=-1)
+            items = nn.functional.normalize(items, dim=-1)
+        return users, items
+
+
+def _near_identity(conv: MeanSAGEConv) -> None:
+    """Start each layer as 'half self, half neighbourhood' so depth does not scramble the id
+    embeddings before training has moved them (measured: faster, better convergence)."""
+    with torch.no_grad():
+        eye = torch.eye(conv.lin_l.weight.shape[0])
+        noise = 0.01 * torch.randn_like(eye)
+        conv.lin_l.weight.copy_(0.5 * eye + noise)
+        conv.lin_r.weight.copy_(0.5 * eye + noise.T)
+        if conv.lin_l.bias is not None:
+            conv.lin_l.bias.zero_()
