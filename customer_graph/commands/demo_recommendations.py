@@ -8,8 +8,8 @@ from customer_graph.commands.gnn import print_comparison
 from customer_graph.settings import Settings
 from gnn.config import load_config
 from gnn.dataset import export_graph
-from gnn.serving import RecommendationService
 from gnn.service import GnnService
+from gnn.serving import RecommendationService
 from graph.port import GraphStore
 
 

@@ -79,6 +79,11 @@ def print_comparison(comparison: Comparison, figures: dict[str, Any]) -> None:
         f"{figures['train_seconds']:.1f}s on {figures['interactions']:,} interactions "
         f"({figures['users']:,} users × {figures['items']:,} items)"
     )
+    if figures["best_any_baseline"] != figures["best_baseline"]:
+        console.print(
+            f"GraphSAGE / strongest extra baseline ({figures['best_any_baseline']}) NDCG@20: "
+            f"{figures['graphsage_over_best_any_baseline']:.3f}"
+        )
 
 
 @app.command()
