@@ -23,10 +23,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # implicit's ALS asks for it
 
-from benchmarks.machine import machine_info  # noqa: E402
-from benchmarks.recs_datasets import add_dataset_arguments, load_dataset, log  # noqa: E402
-from gnn.comparison import compare, comparison_table  # noqa: E402
-from gnn.config import load_config  # noqa: E402
+from benchmarks.machine import machine_info
+from benchmarks.recs_datasets import add_dataset_arguments, load_dataset, log
+from gnn.comparison import compare, comparison_table
+from gnn.config import load_config
 
 
 def main() -> None:

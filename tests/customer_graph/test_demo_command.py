@@ -45,9 +45,11 @@ def test_demo_twice_loads_once_and_leaves_no_server(tmp_path: Path) -> None:
     assert re.search(r"Resolved [\d,]+ records into [\d,]+ customers", first)
     assert "Identity resolution vs the demo world's ground truth" in first
     assert re.search(r"GraphSAGE / best baseline \(\w+\) NDCG@20: [\d.]+", first)
-    assert re.search(r"│ graphsage\s+│\s+[\d.]+", first) and re.search(r"│ itemknn\s+│", first)
+    assert re.search(r"│ graphsage\s+│\s+[\d.]+", first)
+    assert re.search(r"│ itemknn\s+│", first)
     promoted = re.search(r"Promoted (g[\w-]+)", first)
-    assert promoted and (tmp_path / "models" / "gnn" / promoted[1] / "report.html").is_file()
+    assert promoted
+    assert (tmp_path / "models" / "gnn" / promoted[1] / "report.html").is_file()
     assert re.search(r"Top 5 for customer cus_\w+ \(model\): ", first)
 
     second = _demo(tmp_path)
@@ -68,7 +70,8 @@ def test_ml_engineer_trains_lists_promotes_and_rolls_back(tmp_path: Path) -> Non
     assert new, trained
     listing = _demo(tmp_path, "gnn", "list")
     rows = re.findall(r"│ (g[\w-]+)\s+│ (\*?)\s+│", listing)
-    assert len(rows) == 2 and rows[0][1] == "*" and rows[1] == (new[1], ""), listing
+    assert [row[1] for row in rows] == ["*", ""], listing
+    assert rows[1][0] == new[1]
     assert new[1] in _demo(tmp_path, "gnn", "promote", new[1])
     assert rows[0][0] in _demo(tmp_path, "gnn", "rollback")
     assert re.findall(r"│ (g[\w-]+)\s+│ (\*?)\s+│", _demo(tmp_path, "gnn", "list"))[0][1] == "*"
@@ -81,4 +84,5 @@ def test_ml_engineer_trains_lists_promotes_and_rolls_back(tmp_path: Path) -> Non
         timeout=120,
         check=False,
     )
-    assert missing.returncode == 2 and "not found" in missing.stdout
+    assert missing.returncode == 2
+    assert "not found" in missing.stdout

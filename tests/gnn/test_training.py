@@ -82,7 +82,8 @@ def test_training_learns_the_planted_tastes(trained: tuple[Interactions, Trainin
         "ndcg@20"
     ]
     assert learned > 2.5 * random
-    assert run.best_epoch >= 1 and len(run.history) >= run.best_epoch
+    assert run.best_epoch >= 1
+    assert len(run.history) >= run.best_epoch
     assert all("loss" in row for row in run.history)
 
 
@@ -128,7 +129,8 @@ def test_a_new_customer_is_embedded_from_their_interactions_and_gets_their_categ
         shares[category] = np.mean(
             [int(item[1:]) // ITEMS_PER_CATEGORY == category for item in result.item_ids]
         )
-    assert shares[1] >= 0.7 and shares[3] >= 0.7
+    assert shares[1] >= 0.7
+    assert shares[3] >= 0.7
     cold = service.recommend(None, k=10)
     assert cold.source == "popularity"
 
@@ -141,7 +143,8 @@ def test_comparison_runs_every_model_on_one_split() -> None:
     assert comparison.best_baseline in {"popularity", "itemknn", "mf"}
     summary = comparison.summary(planted())
     assert summary["graphsage_over_best_baseline"] == pytest.approx(comparison.ratio, abs=1e-4)
-    assert summary["users"] == 160 and summary["interactions"] == len(planted())
+    assert summary["users"] == 160
+    assert summary["interactions"] == len(planted())
 
 
 def test_hetero_data_has_both_edge_directions_and_item_features() -> None:
