@@ -2,6 +2,7 @@
 
     --dataset demo        the generated demo world (oracle identity), cached by seed and size
     --dataset retail      Online Retail II 2009-2010 (real purchases)
+    --dataset graph       the configured graph store: resolved customers x items
     --interactions PATH   any interaction log: --sep, --columns, --items, --min-rating, ...
 
 Column specs and weighting rules: `gnn.loaders`.
@@ -10,6 +11,7 @@ Column specs and weighting rules: `gnn.loaders`.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import time
@@ -17,10 +19,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks.*` as a script
 import demo_world
+from customer_graph.runtime import graph_store
+from customer_graph.settings import get_settings
+from gnn.dataset import export_graph
 from gnn.interactions import Interactions
-from gnn.loaders import load_demo_world, load_interactions, load_online_retail
+from gnn.loaders import (
+    default_retail_path,
+    load_demo_world,
+    load_interactions,
+    load_online_retail,
+)
 
-RETAIL_PATH = Path("/work/shared/data/online-retail-ii/online_retail_ii_2009_2010.parquet")
+RETAIL_PATH = default_retail_path()
 
 
 def log(message: str) -> None:
@@ -36,7 +46,12 @@ def default_cache_dir() -> Path:
 def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the dataset options (--dataset or --interactions and their companions)."""
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--dataset", choices=("demo", "retail"), help="a built-in dataset")
+    source.add_argument(
+        "--dataset",
+        choices=("demo", "retail", "graph"),
+        help="a built-in dataset; graph = a snapshot of the configured store (resolved "
+        "customers, e.g. after make demo)",
+    )
     source.add_argument(
         "--interactions", metavar="PATH", help="an interaction log (CSV, TSV, .dat, parquet)"
     )
@@ -67,6 +82,13 @@ def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--items-sep", help="separator of --items (as --sep)")
 
 
+async def _graph_snapshot() -> Interactions:
+    settings = get_settings()
+    async with graph_store(settings) as store:
+        data, _ = await export_graph(store)
+    return data
+
+
 def load_dataset(args: argparse.Namespace) -> Interactions:
     """The interactions the options name (the demo world is generated into the cache once)."""
     started = time.perf_counter()
@@ -83,6 +105,8 @@ def load_dataset(args: argparse.Namespace) -> Interactions:
         )
     elif args.dataset == "retail":
         data = load_online_retail(args.retail_path)
+    elif args.dataset == "graph":
+        data = asyncio.run(_graph_snapshot())
     elif args.dataset == "demo":
         cache = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
         directory = cache / f"demo-seed{args.seed}-people{args.people}"

@@ -60,6 +60,7 @@ import gzip
 import io
 import json
 import math
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -554,6 +555,16 @@ def is_product_code(code: str) -> bool:
     """Online Retail stock codes of real products start with five digits (POST, M, DOT, C2,
     BANK CHARGES, ADJUST, TEST001, gift_0001_*, DCGS*, … are fees, manual lines, vouchers)."""
     return bool(_PRODUCT_CODE.match(code))
+
+
+def default_retail_path() -> Path:
+    """Online Retail II parquet: ``$CG_RETAIL_PATH``, else ``shared/data`` beside the checkout
+    (``../shared/data/online-retail-ii/``), else the development machines' ``/work/shared``."""
+    relative = "shared/data/online-retail-ii/online_retail_ii_2009_2010.parquet"
+    if "CG_RETAIL_PATH" in os.environ:
+        return Path(os.environ["CG_RETAIL_PATH"])
+    beside = Path(__file__).resolve().parents[2] / relative
+    return beside if beside.is_file() else Path("/work") / relative
 
 
 def load_online_retail(path: str | Path) -> Interactions:
