@@ -5,7 +5,7 @@
     --dataset graph       the configured graph store: resolved customers x items
     --interactions PATH   any interaction log: --sep, --columns, --items, --min-rating, ...
 
-Column specs and weighting rules: `gnn.loaders`.
+Column specs: `gnn.column_specs`; weighting rules: `gnn.loaders`.
 """
 
 from __future__ import annotations
@@ -22,13 +22,10 @@ import demo_world
 from customer_graph.runtime import graph_store
 from customer_graph.settings import get_settings
 from gnn.dataset import export_graph
+from gnn.demo_loader import load_demo_world
 from gnn.interactions import Interactions
-from gnn.loaders import (
-    default_retail_path,
-    load_demo_world,
-    load_interactions,
-    load_online_retail,
-)
+from gnn.loaders import load_interactions
+from gnn.retail_loader import default_retail_path, load_online_retail
 
 RETAIL_PATH = default_retail_path()
 

@@ -40,7 +40,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 from benchmarks.machine import machine_info
-from gnn.registry import GnnRegistry, seen_csr
+from gnn.artifact_contract import seen_csr
+from gnn.registry import GnnRegistry
 from gnn.serving import RecommendationService
 
 CATEGORIES = 40

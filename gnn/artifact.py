@@ -1,4 +1,4 @@
-"""Turn a trained GraphSAGE model into the registry's serving artifact (see gnn/registry.py)."""
+"""Turn a trained GraphSAGE model into the registry's serving artifact (`gnn.artifact_contract`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from gnn.artifact_contract import category_codes, seen_csr
 from gnn.interactions import Interactions
 from gnn.model import GraphSage, graph_tensors
-from gnn.registry import category_codes, seen_csr
 
 
 def _array(tensor: torch.Tensor) -> np.ndarray:

@@ -11,7 +11,7 @@ from torch_geometric.data import HeteroData
 
 from gnn.interactions import Interactions, aggregate
 from gnn.item_features import ItemFeatureEncoder
-from gnn.loaders import with_item_attributes
+from gnn.item_metadata import with_item_attributes
 from graph.port import GraphStore
 
 ANONYMOUS_PREFIX = "identifier:"

@@ -12,7 +12,8 @@ from gnn.comparison import Comparison, compare
 from gnn.config import GnnConfig
 from gnn.interactions import Interactions
 from gnn.item_features import ItemFeatureEncoder
-from gnn.registry import GnnRegistry, ModelVersion
+from gnn.model_version import ModelVersion
+from gnn.registry import GnnRegistry
 from gnn.report import report_files
 
 

@@ -18,7 +18,7 @@ from gnn.dataset import export_graph, summary
 from gnn.interactions import Interactions
 from gnn.item_features import ItemFeatureEncoder
 from gnn.loaders import load_interactions
-from gnn.registry import RegistryError
+from gnn.model_version import RegistryError
 from gnn.service import GnnService
 
 app = typer.Typer(help="GraphSAGE recommendations for ML engineers.", no_args_is_help=True)

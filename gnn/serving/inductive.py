@@ -1,6 +1,6 @@
 """Embeddings for users and items that arrived after training, without retraining.
 
-Follows the layer equations of the artifact contract (see `gnn.registry`) with the stored
+Follows the layer equations of the artifact contract (see `gnn.artifact_contract`) with the stored
 layer inputs of the other side: a new user's ``x_user^{l+1}`` aggregates the stored
 ``item_layer_l`` rows of the items they interacted with. The stored rows were computed on
 the training graph, so the new node's own effect on its neighbours is not propagated back

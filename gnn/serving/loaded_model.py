@@ -10,17 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from gnn.registry import (
+from gnn.artifact_contract import artifact_problems, count_layers
+from gnn.model_version import (
     ARRAYS_FILE,
     IDS_FILE,
-    GnnRegistry,
     ModelVersion,
     RegistryError,
-    artifact_problems,
-    count_layers,
     load_arrays,
     parse_ids,
 )
+from gnn.registry import GnnRegistry
 
 
 class ModelLoadError(RegistryError):

@@ -11,17 +11,13 @@ import pandas as pd
 import pytest
 
 from demo_world import DemoWorldConfig, generate
+from gnn.column_specs import parse_columns
+from gnn.demo_loader import load_demo_world
 from gnn.interactions import Interactions
-from gnn.loaders import (
-    default_retail_path,
-    is_product_code,
-    load_demo_world,
-    load_interactions,
-    load_online_retail,
-    parse_columns,
-    read_item_attributes,
-    to_epoch_ms,
-)
+from gnn.item_metadata import read_item_attributes
+from gnn.loaders import load_interactions
+from gnn.retail_loader import default_retail_path, is_product_code, load_online_retail
+from gnn.timestamps import to_epoch_ms
 
 RETAIL = default_retail_path()
 # MovieLens u.data style: user, item, rating, unix seconds

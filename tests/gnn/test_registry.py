@@ -13,16 +13,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gnn.registry import (
+from gnn.artifact_contract import category_codes, seen_csr
+from gnn.model_version import (
     ARRAYS_FILE,
     META_FILE,
-    GnnRegistry,
     ModelVersion,
     RegistryError,
     VerificationError,
-    category_codes,
-    seen_csr,
 )
+from gnn.registry import GnnRegistry
 from tests.gnn.test_serving import artifact, flip_bytes, random_graph, random_params, save_random
 
 

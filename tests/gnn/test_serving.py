@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gnn.registry import ARRAYS_FILE, GnnRegistry, ModelVersion, VerificationError, seen_csr
+from gnn.artifact_contract import seen_csr
+from gnn.model_version import ARRAYS_FILE, ModelVersion, VerificationError
+from gnn.registry import GnnRegistry
 from gnn.serving import (
     LoadedModel,
     ModelLoadError,
