@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--max-epochs", type=int, help="override the config's max_epochs")
     args = parser.parse_args()
     data = load_dataset(args)
-    config = load_config(args.config)
+    config = load_config(args.config, preset="demo" if args.dataset == "demo" else "default")
     if args.max_epochs:
         config = config.with_overrides(max_epochs=args.max_epochs)
     started = time.perf_counter()

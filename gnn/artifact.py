@@ -9,8 +9,9 @@ import numpy as np
 import torch
 
 from gnn.artifact_contract import category_codes, seen_csr
+from gnn.inference import graph_of
 from gnn.interactions import Interactions
-from gnn.model import GraphSage, graph_tensors
+from gnn.model import GraphSage
 
 
 def _array(tensor: torch.Tensor) -> np.ndarray:
@@ -21,10 +22,7 @@ def model_arrays(model: GraphSage, data: Interactions) -> dict[str, np.ndarray]:
     """Every array serving needs, computed over `data`'s whole graph with the trained weights:
     GraphSAGE is inductive, so the served embeddings include interactions that arrived after
     the training split without retraining."""
-    features = data.item_features.matrix if data.item_features is not None else None
-    if model.item_feature is None:
-        features = None
-    graph = graph_tensors(data.users, data.items, data.n_users, data.n_items, features)
+    graph = graph_of(model, data)
     model.eval()
     arrays: dict[str, np.ndarray] = {}
     with torch.no_grad():
@@ -64,7 +62,9 @@ def artifact_meta(data: Interactions, model: GraphSage) -> dict[str, Any]:
         "data_hash": data.content_hash(),
         "activation": "relu",
         "aggregation": "mean",
-        "combine": "mean",
+        "combine": model.combine,
+        "normalize_output": model.normalize_output,
+        "user_ids_learned": model.user_ids,
         "categories": categories,
         "interactions": len(data),
         "source": data.source,

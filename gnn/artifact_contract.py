@@ -6,7 +6,8 @@ The model the arrays describe (bipartite user-item GraphSAGE, fixed contract): l
 for ``l < L`` each side takes the unweighted mean of its neighbours' ``x^l`` (zero without
 neighbours): ``x^{l+1} = act_l(mean @ Wn.T + bn + x^l @ Ws.T)``, ``act_l`` = ``activation``
 for ``l < L-1`` and identity for the last layer; the final embedding is the mean of
-``x⁰..x^L`` (``combine: "mean"``) or ``x^L`` (``"last"``); score = inner product.
+``x⁰..x^L`` (``combine: "mean"``) or ``x^L`` (``"last"``), L2-normalised when
+``normalize_output`` is true; score = inner product.
 
 `required_arrays` names the arrays of ``arrays.npz``; `artifact_problems` checks their
 shapes, dtypes and values against the counts and the contract fields of ``meta.json``.

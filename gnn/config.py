@@ -10,6 +10,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_CONFIG_FILE = "graphsage.toml"
+# Packaged recipes: the default (tuned on Online Retail II) and the generated demo world's.
+PRESET_FILES = {"default": DEFAULT_CONFIG_FILE, "demo": "graphsage-demo.toml"}
 
 
 class GnnConfig(BaseModel):
@@ -28,6 +30,7 @@ class GnnConfig(BaseModel):
     loss: Literal["bpr", "softmax", "multinomial"] = "softmax"
     temperature: float = Field(0.2, gt=0.0)
     user_batch: int = Field(1024, ge=1)
+    edge_holdout: float = Field(0.0, ge=0.0, lt=1.0)
     negatives: int = Field(8, ge=1)
     weight_power: float = Field(1.0, ge=0.0)
     learning_rate: float = Field(0.01, gt=0.0)
@@ -44,10 +47,13 @@ class GnnConfig(BaseModel):
         return GnnConfig.model_validate({**self.model_dump(), **overrides})
 
 
-def load_config(path: Path | None = None) -> GnnConfig:
-    """Read a config file; without a path, the packaged defaults."""
+def load_config(path: Path | None = None, preset: str = "default") -> GnnConfig:
+    """Read a config file; without a path, a packaged recipe (`PRESET_FILES`)."""
     if path is None:
-        text = resources.files("gnn").joinpath(DEFAULT_CONFIG_FILE).read_text(encoding="utf-8")
+        if preset not in PRESET_FILES:
+            raise ValueError(f"unknown GraphSAGE preset {preset!r} (known: {list(PRESET_FILES)})")
+        packaged = resources.files("gnn").joinpath(PRESET_FILES[preset])
+        text = packaged.read_text(encoding="utf-8")
     else:
         text = path.read_text(encoding="utf-8")
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,7 +42,8 @@ def _edge_sampler(train: Interactions, config: GnnConfig) -> np.ndarray:
     """Sampling probability of each training edge: heavier interactions are positives more
     often (log-damped, so one bulk order does not drown a user's other tastes)."""
     weights = np.log1p(train.weights.astype(np.float64)) ** config.weight_power
-    return weights / weights.sum()
+    probabilities: np.ndarray = weights / weights.sum()
+    return probabilities
 
 
 def _targets(train: Interactions, config: GnnConfig) -> sp.csr_matrix:
@@ -54,6 +55,30 @@ def _targets(train: Interactions, config: GnnConfig) -> sp.csr_matrix:
     )
     matrix.sum_duplicates()
     return matrix
+
+
+def _holdout(
+    train: Interactions,
+    graph: GraphTensors,
+    targets: sp.csr_matrix,
+    config: GnnConfig,
+    rng: np.random.Generator,
+) -> tuple[GraphTensors, sp.csr_matrix]:
+    """Hide a random `edge_holdout` share of the edges from message passing and make them the
+    targets: the model learns to predict items from the user's *other* items (as at serving
+    time), instead of echoing an edge it can see (EASE's zero diagonal, Mult-DAE's dropout)."""
+    hidden = rng.random(len(train)) < config.edge_holdout
+    kept = ~hidden
+    step_graph = graph_tensors(
+        train.users[kept], train.items[kept], train.n_users, train.n_items, None
+    )
+    step_graph = replace(step_graph, item_features=graph.item_features)
+    mask = sp.csr_matrix(
+        (hidden.astype(np.float32), (train.users, train.items)), shape=targets.shape
+    )
+    step_targets = targets.multiply(mask).tocsr()
+    step_targets.eliminate_zeros()
+    return step_graph, step_targets
 
 
 def _multinomial(
@@ -69,7 +94,9 @@ def _multinomial(
     objective as the per-edge softmax, at a fraction of the cost."""
     logits = users[block] @ items.T / config.temperature
     log_p = torch.log_softmax(logits, dim=-1)
-    picked = log_p[torch.from_numpy(rows.row.astype(np.int64)), torch.from_numpy(rows.col.astype(np.int64))]
+    picked = log_p[
+        torch.from_numpy(rows.row.astype(np.int64)), torch.from_numpy(rows.col.astype(np.int64))
+    ]
     return -(picked * y).sum() / y.sum()
 
 
@@ -97,7 +124,9 @@ def train_graphsage(
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     torch.set_num_threads(max(1, config.threads))
-    features = train.item_features.matrix if config.use_item_features and train.item_features else None
+    features = (
+        train.item_features.matrix if config.use_item_features and train.item_features else None
+    )
     graph = graph_tensors(train.users, train.items, train.n_users, train.n_items, features)
     model = GraphSage(
         train.n_users,
@@ -131,11 +160,14 @@ def train_graphsage(
             if config.loss == "multinomial":
                 start = (step * config.user_batch) % len(active)
                 block = order[start : start + config.user_batch]
-                rows = targets[block].tocoo()
+                step_graph, step_targets = graph, targets
+                if config.edge_holdout > 0:
+                    step_graph, step_targets = _holdout(train, graph, targets, config, rng)
+                rows = step_targets[block].tocoo()
                 u = torch.from_numpy(block[rows.row])
                 i = torch.from_numpy(rows.col.astype(np.int64))
                 y = torch.from_numpy(rows.data)
-                user_emb, item_emb = model(graph)
+                user_emb, item_emb = model(step_graph)
                 loss = _multinomial(config, user_emb, item_emb, torch.from_numpy(block), rows, y)
             else:
                 batch = torch.from_numpy(
@@ -144,14 +176,18 @@ def train_graphsage(
                 u, i = users_t[batch], items_t[batch]
                 user_emb, item_emb = model(graph)
                 loss = _loss(config, user_emb, item_emb, u, i, graph.n_items)
-            regulariser = config.weight_decay * (
-                model.user_embedding.weight[u].pow(2).sum()
-                + model.item_embedding.weight[i].pow(2).sum()
-            ) / len(u)
+            regulariser = (
+                config.weight_decay
+                * (
+                    model.user_embedding.weight[u].pow(2).sum()
+                    + model.item_embedding.weight[i].pow(2).sum()
+                )
+                / len(u)
+            )
             optimizer.zero_grad()
-            (loss + regulariser).backward()
+            (loss + regulariser).backward()  # type: ignore[no-untyped-call]
             optimizer.step()
-            total += float(loss)
+            total += float(loss.detach())
         row = {"epoch": float(epoch), "loss": total / steps}
         if validate is not None and (epoch % config.eval_every == 0 or epoch == config.max_epochs):
             users_np, items_np = run.embeddings()

@@ -32,7 +32,7 @@ async def train_and_recommend(settings: Settings, store: GraphStore, console: Co
         )
         outcome = service.train(
             data,
-            load_config(settings.gnn_config_file),
+            load_config(settings.gnn_config_file, preset="demo"),
             encoder,
             promote=True,
             progress=lambda message: None,

@@ -37,6 +37,9 @@ ColumnsOpt = Annotated[
 ]
 ItemsOpt = Annotated[Path | None, typer.Option(help="Item metadata file (id, categories, text).")]
 ConfigOpt = Annotated[Path | None, typer.Option(help="Hyper-parameter TOML file.")]
+PresetOpt = Annotated[
+    str, typer.Option(help="Packaged recipe when no config file is given: default or demo.")
+]
 
 
 def _service() -> GnnService:
@@ -93,13 +96,15 @@ def train(
     columns: ColumnsOpt = None,
     items: ItemsOpt = None,
     config: ConfigOpt = None,
+    preset: PresetOpt = "default",
     promote: bool = typer.Option(True, help="Make the new version current (serving follows)."),
 ) -> None:
     """Train GraphSAGE, evaluate it against the baselines, register a version."""
     data, encoder = load_training_data(interactions, sep, columns, items)
     console.print(f"Dataset: {summary(data)}")
     settings_config = config or get_settings().gnn_config_file
-    outcome = _service().train(data, load_config(settings_config), encoder, promote, _note)
+    recipe = load_config(settings_config, preset)
+    outcome = _service().train(data, recipe, encoder, promote, _note)
     print_comparison(outcome.comparison, outcome.summary)
     state = "current" if outcome.promoted else "not promoted"
     console.print(
@@ -115,11 +120,13 @@ def evaluate(
     columns: ColumnsOpt = None,
     items: ItemsOpt = None,
     config: ConfigOpt = None,
+    preset: PresetOpt = "default",
 ) -> None:
     """Compare GraphSAGE with the baselines on a temporal split; nothing is registered."""
     data, _ = load_training_data(interactions, sep, columns, items)
     settings_config = config or get_settings().gnn_config_file
-    comparison, figures = _service().evaluate(data, load_config(settings_config), _note)
+    recipe = load_config(settings_config, preset)
+    comparison, figures = _service().evaluate(data, recipe, _note)
     print_comparison(comparison, figures)
 
 

@@ -35,6 +35,7 @@ def _propagate(
     weights: np.ndarray | None,
     activation: str,
     combine: str,
+    normalize: bool = False,
 ) -> np.ndarray:
     x = np.asarray(x0, np.float64)
     outputs = [x]
@@ -50,6 +51,8 @@ def _propagate(
             x = np.maximum(x, 0.0)
         outputs.append(x)
     final = np.mean(outputs, axis=0) if combine == "mean" else outputs[-1]
+    if normalize:  # the model L2-normalised its final embeddings (meta normalize_output)
+        final = final / max(float(np.linalg.norm(final)), 1e-12)
     return np.asarray(final, np.float32)
 
 
@@ -87,7 +90,9 @@ def embed_user(
     neighbours, w = _neighbours(item_indices, weights, model.n_items)
     start = model.unknown_user_x0 if x0 is None else x0
     layers, convs = model.item_layers, model.user_convs
-    return _propagate(start, layers, convs, neighbours, w, model.activation, model.combine)
+    return _propagate(
+        start, layers, convs, neighbours, w, model.activation, model.combine, model.normalize
+    )
 
 
 def item_x0(model: LoadedModel, feature_row: np.ndarray | SparseRow) -> np.ndarray:
@@ -134,6 +139,7 @@ def embed_item(
         None,
         model.activation,
         model.combine,
+        model.normalize,
     )
 
 

@@ -51,6 +51,7 @@ class LoadedModel:
     layers: int
     activation: str
     combine: str
+    normalize: bool  # final embeddings L2-normalised (meta ``normalize_output``)
     user_ids: list[str]
     item_ids: list[str]
     user_index: dict[str, int]
@@ -162,6 +163,7 @@ def build(
         layers=layers,
         activation=str(meta["activation"]),
         combine=str(meta["combine"]),
+        normalize=bool(meta.get("normalize_output", False)),
         user_ids=user_ids,
         item_ids=item_ids,
         user_index={user: index for index, user in enumerate(user_ids)},

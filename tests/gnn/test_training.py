@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from gnn.artifact import artifact_meta, model_arrays, state_dict_bytes
 from gnn.comparison import compare, embedding_scores
-from gnn.config import GnnConfig, load_config
+from gnn.config import load_config
 from gnn.dataset import to_hetero_data
 from gnn.interactions import Interactions, ItemFeatures, aggregate
 from gnn.metrics import ranking_metrics
@@ -22,7 +22,8 @@ from gnn.training import TrainingRun, train_graphsage
 
 CATEGORIES = 4
 ITEMS_PER_CATEGORY = 25
-FAST = GnnConfig(dim=16, max_epochs=25, patience=25, batch_size=1024, learning_rate=0.02)
+# The shipped recipe (gnn/graphsage.toml), smaller and shorter.
+FAST = load_config().with_overrides(dim=16, max_epochs=25, patience=25, user_batch=64)
 
 
 def planted(users: int = 160, per_user: int = 12, seed: int = 3) -> Interactions:
@@ -158,6 +159,9 @@ def test_hetero_data_has_both_edge_directions_and_item_features() -> None:
 
 def test_config_file_errors_name_the_problem(tmp_path: Path) -> None:
     assert load_config().dim >= 4
+    assert load_config(preset="demo").user_ids is False
+    with pytest.raises(ValueError, match="unknown GraphSAGE preset"):
+        load_config(preset="nope")
     bad_key = tmp_path / "bad.toml"
     bad_key.write_text("[graphsage]\ndimension = 3\n")
     with pytest.raises(ValidationError, match="dimension"):
