@@ -46,21 +46,23 @@ def item_attributes(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 async def export_graph(store: GraphStore) -> tuple[Interactions, ItemFeatureEncoder]:
     """Read interactions, identifier → customer links and the catalogue from the graph and
     build customer-item interactions (all identifiers of a customer pooled)."""
-    interactions = await store.read("gnn/interactions")
+    rows = await store.read("gnn/interactions")
     owners = {
         row["id_key"]: customer_of(row) for row in await store.read("gnn/identifier_customers")
     }
     items = await store.read("gnn/items")
-    if not interactions:
+    if not rows:
         raise ValueError("the graph has no interactions to train on (ingest events first)")
-    users = np.array(
-        [owners.get(r["id_key"], ANONYMOUS_PREFIX + str(r["id_key"])) for r in interactions]
-    )
+    users = [
+        owners.get(row["id_key"], ANONYMOUS_PREFIX + str(row["id_key"]))
+        for row in rows
+        for _ in row["items"]
+    ]
     data = aggregate(
-        users,
-        np.array([str(r["item_id"]) for r in interactions]),
-        np.array([float(r["weight"] or 0.0) for r in interactions], np.float64),
-        np.array([int(r["first_at"] or 0) for r in interactions], np.int64),
+        np.array(users),
+        np.array([str(item) for row in rows for item in row["items"]]),
+        np.array([float(w or 0.0) for row in rows for w in row["weights"]], np.float64),
+        np.array([int(t or 0) for row in rows for t in row["first_ats"]], np.int64),
         source="graph",
     )
     attributes = item_attributes(items)
