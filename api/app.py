@@ -3,8 +3,10 @@
 At startup the lifespan opens the graph store and builds the ingestion pipeline from the
 settings (unless the caller injected them: tests pass fakes at our own ports), puts them on
 `app.state` for the dependency aliases of `api.dependencies`, and at shutdown closes what it
-opened, never what was injected. Routes live in `api/routes/`, one small module per feature;
-the GraphQL router joins them here when it exists.
+opened, never what was injected. It also builds the GraphQL services (recommendation serving
+from `CG_DATA_DIR/models/gnn`, the stewards' service, the identifier hasher, the API keys)
+onto `app.state.graphql`. Routes live in `api/routes/`, one small module per feature; the
+GraphQL endpoint (and GraphiQL in a browser) is mounted at `/graphql`.
 """
 
 from __future__ import annotations
@@ -20,12 +22,16 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.dependencies import DEFAULT_MAX_ITEMS, IngestLimits, get_request_id
+from api.graphql.context import GraphQLServices
+from api.graphql.schema import graphql_router
 from api.middleware import RequestContextMiddleware, log_json
 from api.routes import health, ingest, metrics
-from customer_graph.runtime import build_pipeline, graph_config
+from customer_graph.runtime import build_pipeline, graph_config, identity_service, pseudonymiser
 from customer_graph.settings import Settings, get_settings
+from gnn.serving import RecommendationService
 from graph.factory import open_graph_store
 from graph.port import GraphStore
+from identity.steward import StewardService
 from ingestion.results import Ingestor
 
 log = logging.getLogger("api")
@@ -69,6 +75,15 @@ def create_app(
             app.state.store = graph
             app.state.ingestor = pipeline
             app.state.ingest_limits = limits
+            app.state.graphql = GraphQLServices(
+                store=graph,
+                recommendations=RecommendationService(
+                    config.gnn_model_dir, reload_check_seconds=config.gnn_reload_seconds
+                ),
+                steward=StewardService(identity_service(config, graph)),
+                pseudonymiser=pseudonymiser(config),
+                api_keys=dict(config.api_keys),
+            )
             log_json(logging.INFO, "api_started", backend=graph.backend)
             yield
             log_json(logging.INFO, "api_stopping")
@@ -85,6 +100,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(ingest.router)
+    app.include_router(graphql_router(), prefix="/graphql", tags=["graphql"])
     return app
 
 

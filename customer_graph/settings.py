@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from identity import config as identity_defaults
 
 DEV_HASH_KEY = "dev-only-hash-key-change-me"
+# The API's roles; `api.graphql.permissions.Role` is the same set (a test checks).
+ApiRole = Literal["frontend", "steward", "admin", "ml"]
+MIN_API_KEY_LENGTH = 16
 
 
 class Settings(BaseSettings):
@@ -152,6 +155,23 @@ class Settings(BaseSettings):
         ge=0.0,
         description="How often serving checks for a newly promoted recommendation model.",
     )
+
+    api_keys: dict[str, ApiRole] = Field(
+        default_factory=dict,
+        repr=False,
+        description=(
+            "API keys of the GraphQL API (JSON: key → role, one of frontend, steward, admin, "
+            "ml; a key may carry a name for the audit trail: `name:secret`)."
+        ),
+    )
+
+    @field_validator("api_keys")
+    @classmethod
+    def _long_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        short = [key for key in value if len(key) < MIN_API_KEY_LENGTH]
+        if short:
+            raise ValueError(f"api_keys: every key needs at least {MIN_API_KEY_LENGTH} characters")
+        return value
 
     @field_validator("graph_url")
     @classmethod

@@ -12,22 +12,14 @@ from torch_geometric.data import HeteroData
 from gnn.interactions import Interactions, aggregate
 from gnn.item_features import ItemFeatureEncoder
 from gnn.item_metadata import with_item_attributes
+from gnn.serving.model_users import ANONYMOUS_PREFIX, model_user, owning_customer
 from graph.port import GraphStore
-
-ANONYMOUS_PREFIX = "identifier:"
 
 
 def customer_of(row: dict[str, Any]) -> str:
-    """The user an identifier's interactions count for: its customer (directly, else through
-    an identifier seen with it, when that is unambiguous), else the identifier itself, so an
-    anonymous visitor still trains the model and can be recommended to."""
-    direct = sorted(str(c) for c in row.get("direct_ids") or [] if c)
-    via = sorted(str(c) for c in row.get("via_ids") or [] if c)
-    if direct:
-        return direct[0]
-    if len(via) == 1:
-        return via[0]
-    return ANONYMOUS_PREFIX + str(row["id_key"])
+    """The user an identifier's interactions count for (`gnn.serving.model_users`)."""
+    owner = owning_customer(row.get("direct_ids") or [], row.get("via_ids") or [])
+    return model_user(str(row["id_key"]), owner)
 
 
 def item_attributes(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -54,7 +46,7 @@ async def export_graph(store: GraphStore) -> tuple[Interactions, ItemFeatureEnco
     if not rows:
         raise ValueError("the graph has no interactions to train on (ingest events first)")
     users = [
-        owners.get(row["id_key"], ANONYMOUS_PREFIX + str(row["id_key"]))
+        owners.get(row["id_key"], model_user(str(row["id_key"]), None))
         for row in rows
         for _ in row["items"]
     ]

@@ -1,10 +1,13 @@
-"""Fakes at our own ports (Ingestor, GraphStore) and an in-process HTTP client for the app."""
+"""Fakes at our own ports (Ingestor, GraphStore), an in-process HTTP client for the app, and
+for GraphQL a real embedded store holding a small resolved world."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
@@ -12,10 +15,14 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
 from api.app import create_app
+from customer_graph.runtime import graph_store
 from customer_graph.settings import Settings
+from graph.embedded_server import EmbeddedFalkorDB
 from graph.port import GraphStore, Params, Row, ServerInfo, Statement, WriteResult, WriteSummary
 from graph.queries import QueryCatalog, QueryRef
 from ingestion.results import BatchResult, ItemResult, ItemStatus, RawMessage
+from tests.api.graphql_world import KEYS, GraphQLWorld, build_world
+from tests.identity import conftest as identity_fixtures
 
 
 class FakeIngestor:
@@ -111,8 +118,9 @@ def store() -> FakeStore:
 
 
 @pytest.fixture
-def app(ingestor: FakeIngestor, store: FakeStore) -> FastAPI:
-    return create_app(Settings(), ingestor=ingestor, store=store)
+def app(ingestor: FakeIngestor, store: FakeStore, tmp_path: Path) -> FastAPI:
+    # Its own data dir: the lifespan also builds recommendation serving from it.
+    return create_app(Settings(data_dir=tmp_path), ingestor=ingestor, store=store)
 
 
 @pytest.fixture
@@ -124,3 +132,119 @@ async def client(app: FastAPI) -> AsyncIterator[httpx2.AsyncClient]:
 def sample(name: str, labels: dict[str, str]) -> float:
     """A sample of the default Prometheus registry (0 when absent)."""
     return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+# ---- GraphQL: a real embedded store holding a small resolved world --------------------
+
+
+class CountingStore(GraphStore):
+    """A real store behind our own port, counting reads per query name."""
+
+    def __init__(self, inner: GraphStore) -> None:
+        self.inner = inner
+        self.backend = inner.backend
+        self.queries = inner.queries
+        self.batch_size = inner.batch_size
+        self.reads: list[str] = []
+        self.fail_on: str | None = None  # a query name whose read raises (internal errors)
+
+    async def read(self, query: QueryRef, params: Params | None = None) -> list[Row]:
+        name = query if isinstance(query, str) else "<inline>"
+        self.reads.append(name)
+        if name == self.fail_on:
+            raise RuntimeError(f"boom in {name}: MATCH (secret:Cypher) RETURN secret")
+        return await self.inner.read(query, params)
+
+    async def write(self, query: QueryRef, params: Params | None = None) -> WriteResult:
+        return await self.inner.write(query, params)
+
+    async def _commit(self, statements: Sequence[Statement]) -> WriteSummary:
+        return await self.inner._commit(statements)
+
+    async def ensure_schema(self) -> None:
+        await self.inner.ensure_schema()
+
+    async def ping(self) -> ServerInfo:
+        return await self.inner.ping()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    def count(self, name: str) -> int:
+        """Reads of one query so far."""
+        return self.reads.count(name)
+
+
+# The identity tests' world and trained model, shared when both packages run in one session.
+small_world = identity_fixtures.small_world
+trained_model_dir = identity_fixtures.trained_model_dir
+
+
+@pytest.fixture(scope="session")
+def gql_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GraphQLWorld]:
+    """The world, its store's server kept up for the session (stores connect in ms)."""
+    world: Path = request.getfixturevalue("small_world")
+    identity_model: Path = request.getfixturevalue("trained_model_dir")
+    data_dir = tmp_path_factory.mktemp("graphql")
+    server = EmbeddedFalkorDB(data_dir / "falkordb")
+    server.ensure_running()
+    try:
+        yield build_world(world, identity_model, data_dir)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def gql_store(gql_world: GraphQLWorld) -> AsyncIterator[CountingStore]:
+    """A counting store over the world's graph."""
+    async with graph_store(gql_world.settings) as inner:
+        yield CountingStore(inner)
+
+
+@pytest.fixture
+async def gql_client(gql_store: CountingStore, gql_world: GraphQLWorld) -> AsyncIterator[GraphQL]:
+    """The real app (lifespan and all) over the world's store; the ingestor is a fake."""
+    app = create_app(gql_world.settings, store=gql_store, ingestor=FakeIngestor())
+    async with serving(app) as client:
+        yield GraphQL(client)
+
+
+class GraphQL:
+    """Posts GraphQL documents with a role's API key."""
+
+    def __init__(self, client: httpx2.AsyncClient) -> None:
+        self.client = client
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, role: str | None = "admin"
+    ) -> httpx2.Response:
+        """The raw response (`role` None: no key; an unknown role name: a bad key)."""
+        keys: dict[str, str] = {str(r): k for r, k in KEYS.items()}
+        headers = {} if role is None else {"X-API-Key": keys.get(role, "not-a-configured-key")}
+        body = {"query": query, "variables": variables or {}}
+        return await self.client.post("/graphql", json=body, headers=headers)
+
+    async def __call__(
+        self, query: str, variables: dict[str, Any] | None = None, role: str | None = "admin"
+    ) -> dict[str, Any]:
+        """The JSON answer (`data` and maybe `errors`)."""
+        response = await self.post(query, variables, role)
+        assert response.status_code == 200, response.text
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, role: str | None = "admin"
+    ) -> dict[str, Any]:
+        """`data` of an answer that must have no errors."""
+        answer = await self(query, variables, role)
+        assert "errors" not in answer, answer["errors"]
+        data: dict[str, Any] = answer["data"]
+        return data
+
+
+def error_codes(answer: dict[str, Any]) -> list[str]:
+    """The `extensions.code` of every error of an answer."""
+    return [str((e.get("extensions") or {}).get("code")) for e in answer.get("errors") or []]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import tests.contract.query_cases_api
 import tests.contract.query_cases_gnn
 import tests.contract.query_cases_identity
 import tests.contract.query_cases_more  # noqa: F401  (registers its cases)

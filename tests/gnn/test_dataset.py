@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gnn.dataset import ANONYMOUS_PREFIX, customer_of, item_attributes
+from gnn.dataset import customer_of, item_attributes
+from gnn.serving.model_users import ANONYMOUS_PREFIX
 
 
 def test_an_identifier_counts_for_its_customer_directly_or_through_a_login() -> None:

@@ -1,0 +1,1 @@
+"""The GraphQL API: schema split by domain (customers, models, steward) and merged."""

@@ -1,0 +1,66 @@
+"""The GraphQL request context: who is calling, the app's services, per-request loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, cast
+
+import strawberry
+from fastapi import Depends, Header, HTTPException, Request
+from strawberry.fastapi import BaseContext
+
+from api.graphql.loaders import Loaders
+from api.graphql.permissions import Principal, UnknownApiKey, principal_for
+from gnn.serving import RecommendationService
+from graph.port import GraphStore
+from identity.steward import StewardService
+from ingestion.pseudonymise import Pseudonymiser
+
+API_KEY_HEADER = "X-API-Key"
+
+
+@dataclass(frozen=True)
+class GraphQLServices:
+    """What resolvers use, built once by the app's lifespan (`app.state.graphql`)."""
+
+    store: GraphStore
+    recommendations: RecommendationService
+    steward: StewardService
+    pseudonymiser: Pseudonymiser
+    api_keys: dict[str, str]
+
+
+class GraphQLContext(BaseContext):
+    """One request: the caller, the services and fresh DataLoaders."""
+
+    def __init__(self, principal: Principal, services: GraphQLServices) -> None:
+        super().__init__()
+        self.principal = principal
+        self.services = services
+        self.loaders = Loaders(services.store)
+
+
+Info = strawberry.Info[GraphQLContext, None]
+
+
+def _services(request: Request) -> GraphQLServices:
+    try:
+        return cast(GraphQLServices, request.app.state.graphql)
+    except AttributeError:
+        raise RuntimeError("app.state.graphql is not set: did the app's lifespan run?") from None
+
+
+async def get_context(
+    services: Annotated[GraphQLServices, Depends(_services)],
+    api_key: Annotated[str | None, Header(alias=API_KEY_HEADER)] = None,
+) -> GraphQLContext:
+    """The context of one GraphQL request; 401 for an `X-API-Key` that is not configured.
+
+    No key at all is allowed here (GraphiQL's page and introspection work without one);
+    every guarded field then answers UNAUTHENTICATED.
+    """
+    try:
+        principal = principal_for(api_key, services.api_keys)
+    except UnknownApiKey:
+        raise HTTPException(status_code=401, detail="unknown API key") from None
+    return GraphQLContext(principal, services)

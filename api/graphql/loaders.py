@@ -1,0 +1,128 @@
+"""Per-request DataLoaders: one store call per batch of keys, never one per row.
+
+A resolver asks its loader for one key; strawberry's DataLoader gathers every key asked for
+in the same tick and calls the batch function once, so listing ten customers' records is one
+`records/by_customers` read, and their identifiers one `identifiers/by_records` read. The
+loaders cache for the request only (a new `Loaders` per request: no stale or cross-caller
+data).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from graph.port import GraphStore, Row
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class IdentifierRow:
+    """An identifier as stored: key (`type:value`), type and value (hashed for email/phone)."""
+
+    key: str
+    type: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ItemInteraction:
+    """One identifier's aggregate of one interaction type with one item."""
+
+    identifier_key: str
+    item_id: str
+    type: str
+    count: int
+    weight: float
+    first_at: int
+    last_at: int
+
+
+def _grouped(
+    query: str,
+    param: str,
+    key_column: str,
+    make: Callable[[Row], T],
+    store: GraphStore,
+) -> Callable[[list[str]], Awaitable[list[list[T]]]]:
+    """A batch function: one read for all keys, rows grouped back per key (in row order)."""
+
+    async def load(keys: list[str]) -> list[list[T]]:
+        groups: dict[str, list[T]] = defaultdict(list)
+        for row in await store.read(query, {param: list(keys)}):
+            groups[str(row[key_column])].append(make(row))
+        return [groups.get(key, []) for key in keys]
+
+    return load
+
+
+def _identifier(row: Row) -> IdentifierRow:
+    return IdentifierRow(str(row["key"]), str(row["type"]), str(row["value"]))
+
+
+def _interaction(row: Row) -> ItemInteraction:
+    return ItemInteraction(
+        identifier_key=str(row["id_key"]),
+        item_id=str(row["item_id"]),
+        type=str(row["type"]),
+        count=int(row["count"] or 0),
+        weight=float(row["weight"] or 0.0),
+        first_at=int(row["first_at"] or 0),
+        last_at=int(row["last_at"] or 0),
+    )
+
+
+class Loaders:
+    """The DataLoaders of one request, over the app's graph store."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self.customers: DataLoader[str, dict[str, Any] | None] = DataLoader(self._customers)
+        self.records: DataLoader[str, list[dict[str, Any]]] = DataLoader(
+            _grouped("records/by_customers", "ids", "customer_id", _record, store)
+        )
+        self.identifiers: DataLoader[str, list[IdentifierRow]] = DataLoader(
+            _grouped("identifiers/by_records", "keys", "record_key", _identifier, store)
+        )
+        self.seen_with: DataLoader[str, list[IdentifierRow]] = DataLoader(
+            _grouped("identifiers/seen_with_customers", "ids", "customer_id", _identifier, store)
+        )
+        self.interactions: DataLoader[str, list[ItemInteraction]] = DataLoader(
+            _grouped("interactions/by_identifiers", "keys", "id_key", _interaction, store)
+        )
+        self.items: DataLoader[str, dict[str, Any] | None] = DataLoader(self._items)
+
+    async def _customers(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        rows = await self.store.read("customers/get_customers", {"ids": list(ids)})
+        found = {str(row["id"]): dict(row["customer"]) for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _items(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        rows = await self.store.read("items/get_items", {"ids": list(ids)})
+        found = {str(row["id"]): dict(row) for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def customer_identifiers(self, customer_id: str) -> list[IdentifierRow]:
+        """Every identifier of a customer: its records' (in record order), then those seen
+        with them that lead to this customer only; each once."""
+        records = await self.records.load(customer_id)
+        per_record = await self.identifiers.load_many([str(r["key"]) for r in records])
+        seen = await self.seen_with.load(customer_id)
+        unique: dict[str, IdentifierRow] = {}
+        for identifier in [i for group in per_record for i in group] + list(seen):
+            unique.setdefault(identifier.key, identifier)
+        return list(unique.values())
+
+    async def interactions_of(self, keys: Sequence[str]) -> list[ItemInteraction]:
+        """The item interactions of several identifiers, one batch."""
+        groups = await self.interactions.load_many(list(keys))
+        return [row for group in groups for row in group]
+
+
+def _record(row: Row) -> dict[str, Any]:
+    return dict(row["record"])

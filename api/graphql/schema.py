@@ -1,0 +1,70 @@
+"""The GraphQL schema, merged from the domain modules, and its FastAPI router.
+
+Limits guard the server against expensive documents before anything runs: query depth,
+aliases per document and tokens per document (the parser stops at the limit). Internal
+errors are masked (`api.graphql.errors`). Extensions are passed as factories: strawberry
+0.341 deprecates extension instances, which would be shared by concurrent requests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.fastapi import GraphQLRouter
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from api.graphql.context import GraphQLContext, get_context
+from api.graphql.customer_queries import CustomerQuery
+from api.graphql.errors import MaskInternalErrors
+from api.graphql.models import ModelsMutation, ModelsQuery
+from api.graphql.steward import StewardMutation, StewardQuery
+
+MAX_DEPTH = 8
+MAX_ALIASES = 20
+MAX_TOKENS = 2000
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+Query = merge_types("Query", (CustomerQuery, ModelsQuery, StewardQuery))
+Mutation = merge_types("Mutation", (ModelsMutation, StewardMutation))
+
+
+class ApiSchema(strawberry.Schema):
+    """`strawberry.Schema` without its default error logging: `MaskInternalErrors` logs
+    internal errors (JSON, with the request id); client errors need no log line."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Nothing: see the class docstring."""
+
+
+def build_schema(
+    max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, max_tokens: int = MAX_TOKENS
+) -> strawberry.Schema:
+    """The API's schema with its limits and error masking."""
+    return ApiSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            MaskInternalErrors,
+        ],
+    )
+
+
+def sdl(schema: strawberry.Schema | None = None) -> str:
+    """The schema in SDL, as `schema.graphql` holds it."""
+    return (schema or build_schema()).as_str() + "\n"
+
+
+def graphql_router(schema: strawberry.Schema | None = None) -> GraphQLRouter[GraphQLContext, None]:
+    """The `/graphql` endpoint: POST (and GET for queries) plus GraphiQL in a browser."""
+    return GraphQLRouter(
+        schema or build_schema(), context_getter=get_context, graphql_ide="graphiql"
+    )
