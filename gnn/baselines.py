@@ -3,11 +3,9 @@ factorisation, EASE.
 
 Every model fits on the train part of a split and scores the whole catalogue for a batch of
 users. Hyper-parameters were tuned once by grid search on the validation part of
-`temporal_split` (NDCG@20) of the demo world (5,000 people) and of Online Retail II: the
-best values per dataset are `PRESETS["demo"]` and `PRESETS["retail"]`; the class defaults
-(`PRESETS["default"]`) are a compromise that stays within ~10 % of the best on both (on the
-test part the presets did not beat the defaults: differences were within noise). For a new
-dataset, `tune` repeats the search on its own validation part (`GRIDS`).
+`temporal_split` (NDCG@20) of the demo world (5,000 people) and of Online Retail II; the
+presets and the search live in `gnn.baseline_presets` (on the test part the per-dataset
+presets did not beat the defaults: differences were within noise).
 
 `CategoryPopularity` is the strongest baseline on the demo world, whose generator draws items
 from a person's category preferences times item popularity; it needs `item_categories`.
@@ -15,19 +13,11 @@ from a person's category preferences times item popularity; it needs `item_categ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from itertools import product
-from typing import Any
-
 import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]
 
 from gnn.interactions import Interactions
-from gnn.metrics import ranking_metrics
-from gnn.recommender import Recommender
-from gnn.split import Split
 
 MAX_DENSE_ITEMS = 20_000
 
@@ -261,91 +251,3 @@ class EASE:
         if self._users is None or self._weights is None:
             raise _not_fitted(self.name)
         return np.asarray(self._users[np.asarray(users)] @ self._weights, np.float32)
-
-
-PRESETS: dict[str, dict[str, dict[str, Any]]] = {
-    "default": {
-        "popularity": {"by": "users"},
-        "category_popularity": {"smoothing": 0.25},
-        "itemknn": {"neighbours": 200, "weighting": "binary", "shrink": 50.0},
-        "mf": {"factors": 64, "regularization": 30.0, "alpha": 3.0, "iterations": 15},
-        "ease": {"l2": 500.0},
-    },
-    "demo": {
-        "popularity": {"by": "users"},
-        "category_popularity": {"smoothing": 0.25},
-        "itemknn": {"neighbours": 2000, "weighting": "binary", "shrink": 100.0},
-        "mf": {"factors": 64, "regularization": 30.0, "alpha": 3.0, "iterations": 15},
-        "ease": {"l2": 1000.0},
-    },
-    "retail": {
-        "popularity": {"by": "users"},
-        "category_popularity": {"smoothing": 0.25},
-        "itemknn": {"neighbours": 10, "weighting": "log", "shrink": 0.0},
-        "mf": {"factors": 128, "regularization": 30.0, "alpha": 3.0, "iterations": 15},
-        "ease": {"l2": 250.0},
-    },
-}
-GRIDS: dict[str, dict[str, Sequence[Any]]] = {
-    "popularity": {"by": ["users", "weight"]},
-    "category_popularity": {"smoothing": [0.1, 0.25, 0.5, 1.0, 2.0]},
-    "itemknn": {
-        "neighbours": [10, 20, 50, 200, 2000],
-        "weighting": ["binary", "log"],
-        "shrink": [0.0, 10.0, 50.0, 100.0],
-    },
-    "mf": {
-        "factors": [64, 128],
-        "regularization": [1.0, 10.0, 30.0],
-        "alpha": [1.0, 3.0, 10.0],
-    },
-    "ease": {"l2": [100.0, 250.0, 500.0, 1000.0, 2000.0]},
-}
-FACTORIES: dict[str, Callable[..., Recommender]] = {
-    "popularity": Popularity,
-    "category_popularity": CategoryPopularity,
-    "itemknn": ItemKNN,
-    "mf": MatrixFactorization,
-    "ease": EASE,
-}
-
-
-def make_baselines(
-    preset: str = "default",
-    names: Sequence[str] = ("popularity", "category_popularity", "itemknn", "mf", "ease"),
-) -> dict[str, Recommender]:
-    """Unfitted baselines with a preset's hyper-parameters ("default", "demo", "retail")."""
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r} (known: {', '.join(PRESETS)})")
-    return {name: FACTORIES[name](**PRESETS[preset][name], name=name) for name in names}
-
-
-@dataclass(frozen=True)
-class Tuned:
-    """The outcome of a grid search: best parameters and every (parameters, score) tried."""
-
-    params: dict[str, Any]
-    score: float
-    trials: list[tuple[dict[str, Any], float]]
-
-
-def tune(
-    name: str,
-    split: Split,
-    grid: Mapping[str, Sequence[Any]] | None = None,
-    metric: str = "ndcg@20",
-) -> Tuned:
-    """Grid search of one baseline: fit on `split.train`, score `metric` on `split.valid`."""
-    factory = FACTORIES[name]
-    space = dict(grid if grid is not None else GRIDS[name])
-    keys = list(space)
-    k = int(metric.split("@")[1])
-    trials: list[tuple[dict[str, Any], float]] = []
-    for values in product(*(space[key] for key in keys)):
-        params = dict(zip(keys, values, strict=True))
-        model = factory(**params)
-        model.fit(split.train)
-        score = ranking_metrics(model.scores, split, ks=(k,), on="valid")[metric]
-        trials.append((params, score))
-    best, score = max(trials, key=lambda trial: trial[1])
-    return Tuned(best, score, trials)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from gnn.baselines import make_baselines
+from gnn.baseline_presets import make_baselines
 from gnn.config import GnnConfig
 from gnn.interactions import Interactions
 from gnn.metrics import ranking_metrics

@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -48,11 +48,11 @@ import numpy as np
 from gnn.registry import GnnRegistry
 from gnn.serving.inductive import embed_user
 from gnn.serving.loaded_model import LoadedModel, load_version
+from gnn.serving.ranking import dot_scorer, popularity_scorer, rank
 
 log = logging.getLogger(__name__)
 
 Source = Literal["model", "inductive", "popularity"]
-Scorer = Callable[[np.ndarray | None], np.ndarray]
 
 
 class ModelNotAvailable(RuntimeError):  # noqa: N818 (the name callers catch)
@@ -193,16 +193,16 @@ class RecommendationService:
         user = _user_vector(model, user_id, interactions)
         if user is None:
             seen = _indices(model, (item for item, _ in interactions))
-            scorer = _popularity_scorer(model)
+            scorer = popularity_scorer(model)
             source: Source = "popularity"
         else:
             seen = user.seen
-            scorer = _dot_scorer(model, user.vector)
+            scorer = dot_scorer(model, user.vector)
             source = user.source
         excluded = [_indices(model, exclude_items), _indices(model, blocklist)]
         if exclude_seen:
             excluded.append(seen)
-        ranked = _rank(model, scorer, k, categories, np.concatenate(excluded))
+        ranked = rank(model, scorer, k, categories, np.concatenate(excluded))
         return Recommendations(ranked, source, model.version)
 
     def similar_items(
@@ -222,7 +222,7 @@ class RecommendationService:
         if index is None:
             raise UnknownItemError(f"item {item_id!r} is not in GNN model version {model.version}")
         vector = model.item_embeddings[index]
-        dot = _dot_scorer(model, vector)
+        dot = dot_scorer(model, vector)
         norm = np.float32(np.linalg.norm(vector))
 
         def cosine(rows: np.ndarray | None) -> np.ndarray:
@@ -231,7 +231,7 @@ class RecommendationService:
 
         scorer = cosine if metric == "cosine" else dot
         excluded = [np.array([index]), _indices(model, exclude_items), _indices(model, blocklist)]
-        ranked = _rank(model, scorer, k, categories, np.concatenate(excluded))
+        ranked = rank(model, scorer, k, categories, np.concatenate(excluded))
         return Recommendations(ranked, "model", model.version)
 
     def embed_user_vector(
@@ -277,71 +277,3 @@ def _user_vector(
         return None
     vector = embed_user(model, np.unique(evidence))
     return UserVector(vector, "inductive", model.version, given)
-
-
-def _dot_scorer(model: LoadedModel, vector: np.ndarray) -> Scorer:
-    query = np.ascontiguousarray(vector, dtype=np.float32)
-    items, items_t = model.item_embeddings, model.item_embeddings_t
-
-    def score(rows: np.ndarray | None) -> np.ndarray:
-        scores: np.ndarray = query @ items_t if rows is None else items[rows] @ query
-        return scores
-
-    return score
-
-
-def _popularity_scorer(model: LoadedModel) -> Scorer:
-    popularity = model.item_popularity
-
-    def score(rows: np.ndarray | None) -> np.ndarray:
-        return popularity.copy() if rows is None else popularity[rows]
-
-    return score
-
-
-def _rank(
-    model: LoadedModel,
-    scorer: Scorer,
-    k: int,
-    categories: set[str] | None,
-    excluded: np.ndarray,
-) -> list[tuple[str, float]]:
-    """Top `k` (item id, score) among the candidates, excluded items never returned."""
-    n_items = model.n_items
-    if categories is None:
-        rows = None
-    else:
-        parts = [model.category_items[c] for c in sorted(categories) if c in model.category_items]
-        rows = np.concatenate(parts) if len(parts) > 1 else (parts[0] if parts else excluded[:0])
-        if len(parts) > 1:
-            rows.sort()
-    if rows is not None and 3 * len(rows) > n_items:
-        # Most items are candidates: one contiguous matvec beats a gather.
-        outside = np.ones(n_items, bool)
-        outside[rows] = False
-        scores = scorer(None)
-        scores[outside] = -np.inf
-        rows = None
-    elif rows is None:
-        scores = scorer(None)
-    else:
-        scores = scorer(rows)
-    if len(excluded):
-        if rows is None:
-            scores[excluded] = -np.inf
-        elif len(rows):
-            at = np.minimum(np.searchsorted(rows, excluded), len(rows) - 1)
-            scores[at[rows[at] == excluded]] = -np.inf
-    count = min(k, len(scores))
-    if count == 0:
-        return []
-    if count < len(scores):
-        top = np.argpartition(scores, len(scores) - count)[len(scores) - count :]
-        cut = scores[top].min()  # items tied with the k-th are all candidates: ties by index
-        top = np.flatnonzero(scores >= cut) if cut > -np.inf else np.flatnonzero(scores > cut)
-    else:
-        top = np.flatnonzero(scores > -np.inf)
-    top = top[np.lexsort((top, -scores[top]))][:count]  # best first, ties by lower index
-    items = top if rows is None else rows[top]
-    ids = model.item_ids
-    return [(ids[i], float(s)) for i, s in zip(items.tolist(), scores[top].tolist(), strict=True)]

@@ -7,16 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from gnn.baselines import (
-    EASE,
-    PRESETS,
-    CategoryPopularity,
-    ItemKNN,
-    MatrixFactorization,
-    Popularity,
-    make_baselines,
-    tune,
-)
+from gnn.baseline_presets import PRESETS, make_baselines, tune
+from gnn.baselines import EASE, CategoryPopularity, ItemKNN, MatrixFactorization, Popularity
 from gnn.interactions import Interactions, aggregate
 from gnn.metrics import evaluate_models
 from gnn.recommender import Recommender
