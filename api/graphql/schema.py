@@ -57,7 +57,7 @@ def build_schema(
         mutation=Mutation,
         extensions=[
             # Parsed and validated documents are cached by query text: a frontend sends the
-            # same few documents over and over (measured: most of a small query's time).
+            # same few documents over and over (a small saving; benchmarks/RESULTS.md).
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
             lambda: QueryDepthLimiter(max_depth=max_depth),
