@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from customer_graph.commands import demo, dlq, gnn, identity, ingest, serve, store
+from customer_graph.commands import demo, dlq, gnn, identity, ingest, segments, serve, store
 from customer_graph.runtime import configure_logging, exit_cleanly_on_sigterm
 from customer_graph.settings import get_settings
 
@@ -22,6 +22,7 @@ app.add_typer(ingest.app, name="ingest")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(identity.app, name="identity")
 app.add_typer(gnn.app, name="gnn")
+app.add_typer(segments.app, name="segments")
 
 
 @app.callback()
