@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 demo: setup
-	$(BIN)/customer-graph demo
+	$(BIN)/customer-graph demo --serve
 
 lint: setup
 	$(BIN)/ruff check .

@@ -14,12 +14,20 @@ from customer_graph.commands.demo_identity import resolve_and_score
 from customer_graph.commands.demo_recommendations import train_and_recommend
 from customer_graph.commands.ingest import print_report
 from customer_graph.commands.progress import progress_bars
+from customer_graph.commands.serve import run_api
 from customer_graph.commands.store import counts_table
 from customer_graph.runtime import graph_config, ingestion
 from customer_graph.settings import Settings, get_settings
 from ingestion.file_import import FileKind, import_file
 
 console = Console()
+# Development keys for `demo --serve` when CG_API_KEYS is unset (documented in the README).
+DEMO_API_KEYS = {
+    "demo-frontend-key-0001": "frontend",
+    "demo-steward-key-00001": "steward",
+    "demo-admin-key-0000001": "admin",
+    "demo-ml-key-0000000001": "ml",
+}
 DEMO_FILES = (
     ("items.csv", FileKind.ITEMS),
     ("records.csv", FileKind.RECORDS),
@@ -60,8 +68,11 @@ def demo_data(
 
 def demo(
     people: int = typer.Option(None, help="People in the demo world [default: CG_DEMO_PEOPLE]."),
+    serve: bool = typer.Option(False, help="Then serve the API on 127.0.0.1 (make demo does)."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port of --serve."),
 ) -> None:
-    """Generate (or reuse) the demo world, ingest it through the pipeline, print what it holds."""
+    """Generate (or reuse) the demo world, ingest it, resolve identities, train recommendations,
+    print what the graph holds; with --serve, then serve the API until Ctrl-C."""
     settings = get_settings()
     directory = ensure_demo_world(
         settings, people if people is not None else settings.demo_people, settings.demo_seed, False
@@ -96,3 +107,24 @@ def demo(
     else:
         console.print(f"  graph store        {config.url}")
     console.print(f"  event log, DLQ     {settings.ingest_dir.resolve()}")
+    if serve:
+        serve_demo(settings, port)
+
+
+def serve_demo(settings: Settings, port: int) -> None:
+    """Serve the API over the demo's data on loopback, with development keys when none are
+    configured (printed, like the development hash key: never for production)."""
+    if not settings.api_keys:
+        settings = settings.model_copy(update={"api_keys": DEMO_API_KEYS})
+        console.print("[yellow]CG_API_KEYS is not set: serving with the demo's development keys[/]")
+    keys = "  ".join(f"{role}: {key}" for key, role in settings.api_keys.items())
+    url = f"http://127.0.0.1:{port}/graphql"
+    console.print(f"GraphQL API at [bold]{url}[/] (GraphiQL in a browser); keys  {keys}")
+    ml_key = next((k for k, role in settings.api_keys.items() if role in ("ml", "admin")), "…")
+    console.print(
+        f"  try: curl -s {url} -H 'X-API-Key: {ml_key}' "
+        "-H 'Content-Type: application/json' "
+        '-d \'{"query": "{ modelVersions { version current } }"}\''
+    )
+    console.print("Ctrl-C stops the API (the store stops with it).")
+    run_api(settings, "127.0.0.1", port)

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import typer
 
-from customer_graph.settings import get_settings
+from customer_graph.settings import Settings, get_settings
 
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 in a container)."),
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
 ) -> None:
-    """Serve the API (ingest, health, metrics) until SIGINT/SIGTERM; the store closes cleanly."""
+    """Serve the API (GraphQL, ingest, health, metrics) until SIGINT/SIGTERM; the store closes
+    cleanly."""
+    run_api(get_settings(), host, port)
+
+
+def run_api(settings: Settings, host: str, port: int) -> None:
+    """Run the API app under uvicorn in this process until it is stopped."""
     # Imported here so other commands do not pay for the web stack at start-up.
     import uvicorn
 
     from api.app import create_app
 
-    settings = get_settings()
     uvicorn.run(
         create_app(settings),
         host=host,
