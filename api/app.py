@@ -4,9 +4,10 @@ At startup the lifespan opens the graph store and builds the ingestion pipeline 
 settings (unless the caller injected them: tests pass fakes at our own ports), puts them on
 `app.state` for the dependency aliases of `api.dependencies`, and at shutdown closes what it
 opened, never what was injected. It also builds the GraphQL services (recommendation serving
-from `CG_DATA_DIR/models/gnn`, the stewards' service, the identifier hasher, the API keys)
-onto `app.state.graphql`. Routes live in `api/routes/`, one small module per feature; the
-GraphQL endpoint (and GraphiQL in a browser) is mounted at `/graphql`.
+from `CG_DATA_DIR/models/gnn`, the stewards' service, the identifier hasher, the API keys,
+the segment service over the store) onto `app.state.graphql`. Routes live in `api/routes/`,
+one small module per feature; the GraphQL endpoint (and GraphiQL in a browser) is mounted at
+`/graphql`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from graph.factory import open_graph_store
 from graph.port import GraphStore
 from identity.steward import StewardService
 from ingestion.results import Ingestor
+from segments.service import SegmentService
 
 log = logging.getLogger("api")
 
@@ -83,6 +85,7 @@ def create_app(
                 steward=StewardService(identity_service(config, graph)),
                 pseudonymiser=pseudonymiser(config),
                 api_keys=dict(config.api_keys),
+                segments=SegmentService(graph),
             )
             log_json(logging.INFO, "api_started", backend=graph.backend)
             yield

@@ -15,6 +15,7 @@ from gnn.serving import RecommendationService
 from graph.port import GraphStore
 from identity.steward import StewardService
 from ingestion.pseudonymise import Pseudonymiser
+from segments.service import SegmentService
 
 API_KEY_HEADER = "X-API-Key"
 
@@ -28,6 +29,7 @@ class GraphQLServices:
     steward: StewardService
     pseudonymiser: Pseudonymiser
     api_keys: dict[str, str]
+    segments: SegmentService
 
 
 class GraphQLContext(BaseContext):
@@ -37,7 +39,7 @@ class GraphQLContext(BaseContext):
         super().__init__()
         self.principal = principal
         self.services = services
-        self.loaders = Loaders(services.store)
+        self.loaders = Loaders(services.store, services.segments)
 
 
 Info = strawberry.Info[GraphQLContext, None]

@@ -18,6 +18,7 @@ import strawberry
 
 from api.graphql.context import Info
 from api.graphql.loaders import IdentifierRow, ItemInteraction, Loaders
+from api.graphql.memberships import SegmentMembership, membership_of
 from api.graphql.permissions import Operation, allowed, field, guarded, guarded_value
 from api.graphql.recommendations import RecommendationList, recommend
 from graph.model import IdentifierType, from_millis
@@ -182,6 +183,11 @@ class Customer:
     async def records(self, info: Info) -> list[Record]:
         """Through the request's records loader."""
         return [record_of(node) for node in await info.context.loaders.records.load(self.id)]
+
+    @guarded(Operation.SEGMENTS_READ, "The segments the customer is in, by segment id.")
+    async def segments(self, info: Info) -> list[SegmentMembership]:
+        """Through the request's segments loader (one read per batch of customers)."""
+        return [membership_of(m) for m in await info.context.loaders.segments.load(str(self.id))]
 
     @field("Identifiers of its records, then those seen with them.")
     async def identifiers(self, info: Info) -> list[Identifier]:

@@ -2,7 +2,8 @@
 
 A resolver asks its loader for one key; strawberry's DataLoader gathers every key asked for
 in the same tick and calls the batch function once, so listing ten customers' records is one
-`records/by_customers` read, and their identifiers one `identifiers/by_records` read. The
+`records/by_customers` read, and their identifiers one `identifiers/by_records` read (their
+segments one `SegmentService.segments_of` call: `segments/segments_of_customers`). The
 loaders cache for the request only (a new `Loaders` per request: no stale or cross-caller
 data).
 """
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from graph.port import GraphStore, Row
+from segments.service import Membership, SegmentService
 
 T = TypeVar("T")
 
@@ -78,10 +80,12 @@ def _interaction(row: Row) -> ItemInteraction:
 
 
 class Loaders:
-    """The DataLoaders of one request, over the app's graph store."""
+    """The DataLoaders of one request, over the app's graph store (and its segment service;
+    one over the same store when none is given)."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, segments: SegmentService | None = None) -> None:
         self.store = store
+        self.segment_service = segments if segments is not None else SegmentService(store)
         self.customers: DataLoader[str, dict[str, Any] | None] = DataLoader(self._customers)
         self.records: DataLoader[str, list[dict[str, Any]]] = DataLoader(
             _grouped("records/by_customers", "ids", "customer_id", _record, store)
@@ -96,6 +100,7 @@ class Loaders:
             _grouped("interactions/by_identifiers", "keys", "id_key", _interaction, store)
         )
         self.items: DataLoader[str, dict[str, Any] | None] = DataLoader(self._items)
+        self.segments: DataLoader[str, list[Membership]] = DataLoader(self._segments)
 
     async def _customers(self, ids: list[str]) -> list[dict[str, Any] | None]:
         rows = await self.store.read("customers/get_customers", {"ids": list(ids)})
@@ -106,6 +111,10 @@ class Loaders:
         rows = await self.store.read("items/get_items", {"ids": list(ids)})
         found = {str(row["id"]): dict(row) for row in rows}
         return [found.get(i) for i in ids]
+
+    async def _segments(self, ids: list[str]) -> list[list[Membership]]:
+        found = await self.segment_service.segments_of(ids)
+        return [found.get(i, []) for i in ids]
 
     async def customer_identifiers(self, customer_id: str) -> list[IdentifierRow]:
         """Every identifier of a customer: its records' (in record order), then those seen

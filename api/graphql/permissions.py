@@ -45,6 +45,9 @@ class Operation(StrEnum):
     MATCHES_DECIDE = "matches.decide"  # approveMatch, rejectMatch
     CUSTOMERS_SPLIT = "customers.split"
     OPERATIONS_UNDO = "operations.undo"
+    SEGMENTS_READ = "segments.read"  # segments, their members, a customer's segments
+    SEGMENTS_DEFINE = "segments.define"  # defineSegment
+    SEGMENTS_EVALUATE = "segments.evaluate"  # evaluateSegments
 
 
 _F, _S, _A, _M = Role.FRONTEND, Role.STEWARD, Role.ADMIN, Role.ML
@@ -59,6 +62,9 @@ MATRIX: Mapping[Operation, frozenset[Role]] = {
     Operation.MATCHES_DECIDE: frozenset({_S, _A}),
     Operation.CUSTOMERS_SPLIT: frozenset({_S, _A}),
     Operation.OPERATIONS_UNDO: frozenset({_S, _A}),
+    Operation.SEGMENTS_READ: frozenset({_F, _S, _A, _M}),
+    Operation.SEGMENTS_DEFINE: frozenset({_S, _A}),
+    Operation.SEGMENTS_EVALUATE: frozenset({_S, _A}),
 }
 
 

@@ -27,6 +27,7 @@ from api.graphql.context import GraphQLContext, get_context
 from api.graphql.customer_queries import CustomerQuery
 from api.graphql.errors import MaskInternalErrors
 from api.graphql.models import ModelsMutation, ModelsQuery
+from api.graphql.segments import SegmentsMutation, SegmentsQuery
 from api.graphql.steward import StewardMutation, StewardQuery
 
 MAX_DEPTH = 8
@@ -34,8 +35,8 @@ MAX_ALIASES = 20
 MAX_TOKENS = 2000
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
-Query = merge_types("Query", (CustomerQuery, ModelsQuery, StewardQuery))
-Mutation = merge_types("Mutation", (ModelsMutation, StewardMutation))
+Query = merge_types("Query", (CustomerQuery, ModelsQuery, StewardQuery, SegmentsQuery))
+Mutation = merge_types("Mutation", (ModelsMutation, StewardMutation, SegmentsMutation))
 
 
 class ApiSchema(strawberry.Schema):

@@ -28,6 +28,9 @@ EXPECTED: dict[Operation, set[str]] = {
     Operation.MATCHES_DECIDE: {S, A},
     Operation.CUSTOMERS_SPLIT: {S, A},
     Operation.OPERATIONS_UNDO: {S, A},
+    Operation.SEGMENTS_READ: {F, S, A, M},
+    Operation.SEGMENTS_DEFINE: {S, A},
+    Operation.SEGMENTS_EVALUATE: {S, A},
 }
 DENIED = {"FORBIDDEN", "UNAUTHENTICATED"}
 
@@ -71,6 +74,16 @@ PROBES: dict[Operation, tuple[str, Callable[[dict[str, Any]], bool]]] = {
     ),
     Operation.OPERATIONS_UNDO: (
         'mutation { undoOperation(auditId: "nope") { auditId } }',
+        _granted,
+    ),
+    Operation.SEGMENTS_READ: (  # the root fields and a customer's segments
+        'query($id: ID!) { segments { id } segment(id: "rfm:champions") { id '
+        "members(first: 1) { edges { cursor } } } customer(id: $id) { segments { segmentId } } }",
+        _granted,
+    ),
+    Operation.SEGMENTS_DEFINE: ('mutation { defineSegment(definition: "{}") { id } }', _granted),
+    Operation.SEGMENTS_EVALUATE: (
+        'mutation { evaluateSegments(segmentIds: ["no-such-segment"]) { added } }',
         _granted,
     ),
 }
@@ -117,9 +130,10 @@ async def test_aliases_and_tokens_are_limited(gql_client: GraphQL) -> None:
 
 
 async def test_depth_is_limited() -> None:
-    # The schema has no cycles yet, so its own depth (6) is below MAX_DEPTH; check the
-    # limiter with a lower limit (validation runs before any resolver or context is used).
-    assert MAX_DEPTH >= 6
+    # The schema has no cycles yet, so its own depth (8: segment → members → edges → node →
+    # records → profile → lineage → attribute) is within MAX_DEPTH; check the limiter with a
+    # lower limit (validation runs before any resolver or context is used).
+    assert MAX_DEPTH >= 8
     result = await build_schema(max_depth=2).execute(
         '{ customer(id: "x") { records { identifiers { key } } } }'
     )
