@@ -34,7 +34,10 @@ from benchmarks.machine import machine_info
 
 PROFILE = "id profile { firstName lastName city country piiRedacted }"
 RECOMMENDATIONS = "recommendations(first: 10) { source modelVersion items { itemId score } }"
-OPTIONAL_PARTS = {"segments": "segments { id name }", "nextBestAction": "nextBestAction { id }"}
+OPTIONAL_PARTS = {
+    "segments": "segments { segmentId name }",
+    "nextBestAction": "nextBestAction { id }",
+}
 
 
 def _free_port() -> int:

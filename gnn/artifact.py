@@ -67,6 +67,8 @@ def artifact_meta(data: Interactions, model: GraphSage) -> dict[str, Any]:
         "user_ids_learned": model.user_ids,
         "categories": categories,
         "interactions": len(data),
+        # Interactions after this (epoch ms) are news to the served embeddings.
+        "data_until": int(data.last_at.max()) if len(data) else 0,
         "source": data.source,
     }
 

@@ -208,9 +208,16 @@ class Customer:
         categories: list[str] | None = None,
         exclude_items: list[str] | None = None,
     ) -> RecommendationList:
-        """From the served model, with everything the customer interacted with as evidence."""
-        rows = await _customer_interactions(info.context.loaders, str(self.id))
-        return recommend(info, str(self.id), rows, first, categories, exclude_items)
+        """From the served model, with what the customer did since its data as evidence (all
+        their interactions when the model does not know them)."""
+        loaders, customer_id = info.context.loaders, str(self.id)
+        since = info.context.services.recommendations.data_until(customer_id)
+        if since is None:
+            rows = await _customer_interactions(loaders, customer_id)
+        else:
+            identifiers = await loaders.customer_identifiers(customer_id)
+            rows = await loaders.changed_since([i.key for i in identifiers], since)
+        return recommend(info, customer_id, rows, first, categories, exclude_items)
 
 
 async def _customer_interactions(loaders: Loaders, customer_id: str) -> list[ItemInteraction]:

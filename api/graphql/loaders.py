@@ -101,6 +101,7 @@ class Loaders:
         )
         self.items: DataLoader[str, dict[str, Any] | None] = DataLoader(self._items)
         self.segments: DataLoader[str, list[Membership]] = DataLoader(self._segments)
+        self._changed: dict[int, DataLoader[str, list[ItemInteraction]]] = {}
 
     async def _customers(self, ids: list[str]) -> list[dict[str, Any] | None]:
         rows = await self.store.read("customers/get_customers", {"ids": list(ids)})
@@ -126,6 +127,23 @@ class Loaders:
         for identifier in [i for group in per_record for i in group] + list(seen):
             unique.setdefault(identifier.key, identifier)
         return list(unique.values())
+
+    async def changed_since(self, keys: Sequence[str], since: int) -> list[ItemInteraction]:
+        """The interactions of several identifiers changed after `since` (epoch ms), one
+        batch per distinct `since` (in practice: the served model's data time)."""
+        loader = self._changed.get(since)
+        if loader is None:
+
+            async def load(batch: list[str]) -> list[list[ItemInteraction]]:
+                groups: dict[str, list[ItemInteraction]] = defaultdict(list)
+                params = {"keys": list(batch), "since": since}
+                for row in await self.store.read("interactions/changed_since", params):
+                    groups[str(row["id_key"])].append(_interaction(row))
+                return [groups.get(key, []) for key in batch]
+
+            loader = self._changed[since] = DataLoader(load)
+        groups = await loader.load_many(list(keys))
+        return [row for group in groups for row in group]
 
     async def interactions_of(self, keys: Sequence[str]) -> list[ItemInteraction]:
         """The item interactions of several identifiers, one batch."""

@@ -234,6 +234,19 @@ class RecommendationService:
         ranked = rank(model, scorer, k, categories, np.concatenate(excluded))
         return Recommendations(ranked, "model", model.version)
 
+    def data_until(self, user_id: str) -> int | None:
+        """Latest interaction time (epoch ms) the served embeddings include, when `user_id` is
+        known to the model: only interactions after it can change their recommendations.
+        None for unknown users, no model, or an artifact without the figure."""
+        try:
+            model = self.model()
+        except ModelNotAvailable:
+            return None
+        until = model.meta.get("data_until")
+        if user_id not in model.user_index or not isinstance(until, int):
+            return None
+        return until
+
     def embed_user_vector(
         self, user_id: str | None = None, *, interactions: Sequence[tuple[str, float]] = ()
     ) -> UserVector | None:

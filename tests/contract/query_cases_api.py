@@ -87,3 +87,22 @@ async def _seen_with_customers(store: GraphStore) -> None:
     assert [(r["customer_id"], r["key"], r["type"], r["value"]) for r in got] == [
         ("C1", "cookie:c1", "cookie", "c1")
     ]
+
+
+@case("interactions/changed_since")
+async def _changed_since(store: GraphStore) -> None:
+    await seed_items(store, "A", "B")
+    rows = [
+        interaction("cookie:c", "A", first_at=10, last_at=50),
+        interaction("cookie:c", "B", first_at=60, last_at=90),
+        interaction("login:u", "A", first_at=20, last_at=95),
+        interaction("login:other", "B", first_at=20, last_at=99),
+    ]
+    await store.write_batch("interactions/add_interactions", rows)
+    params = {"keys": ["cookie:c", "login:u"], "since": 60}
+    got = await store.read("interactions/changed_since", params)
+    assert [(r["id_key"], r["item_id"], r["last_at"]) for r in got] == [
+        ("cookie:c", "B", 90),
+        ("login:u", "A", 95),
+    ]
+    assert await store.read("interactions/changed_since", {**params, "since": 95}) == []

@@ -134,6 +134,9 @@ def test_a_new_customer_is_embedded_from_their_interactions_and_gets_their_categ
     assert shares[3] >= 0.7
     cold = service.recommend(None, k=10)
     assert cold.source == "popularity"
+    # Only interactions after the served data can change a known customer's embedding.
+    assert service.data_until(data.user_ids[0]) == int(data.last_at.max())
+    assert service.data_until("someone-new") is None
 
 
 def test_comparison_runs_every_model_on_one_split() -> None:
