@@ -18,11 +18,11 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
 import pandas as pd
 
 from benchmarks.machine import machine_info
+from benchmarks.timing import time_calls
 from identity.fast_scoring import CompiledModel
 from tests.identity.splink_demo_model import DemoModel, demo_frame, to_frame, train_demo_model
 
@@ -57,25 +58,7 @@ def _inputs(records: list[dict[str, Any]], size: int, calls: int, seed: int) -> 
 def _timings(run: Runner, inputs: Inputs) -> dict[str, float]:
     """Wall-clock p50/p99/mean per call, and the calling thread's CPU time (load-proof)."""
     run(*inputs[0])  # warm-up: first-use caches, lazy imports
-    wall, cpu = [], []
-    for new, candidates in inputs:
-        started, started_cpu = time.perf_counter(), time.thread_time()
-        run(new, candidates)
-        cpu.append((time.thread_time() - started_cpu) * 1000)
-        wall.append((time.perf_counter() - started) * 1000)
-    return {
-        "p50_ms": round(statistics.median(wall), 3),
-        "p99_ms": round(_p99(wall), 3),
-        "mean_ms": round(statistics.fmean(wall), 3),
-        "cpu_p50_ms": round(statistics.median(cpu), 3),
-        "cpu_p99_ms": round(_p99(cpu), 3),
-        "calls": len(wall),
-    }
-
-
-def _p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return time_calls(partial(run, new, candidates) for new, candidates in inputs)
 
 
 def _splink_runs(demo: DemoModel) -> dict[str, Runner]:

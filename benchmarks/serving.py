@@ -25,11 +25,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 from benchmarks.machine import machine_info
+from benchmarks.timing import time_calls
 from gnn.artifact_contract import seen_csr
 from gnn.registry import GnnRegistry
 from gnn.serving import RecommendationService
@@ -102,29 +103,11 @@ def synthetic_artifact(
     return arrays, meta
 
 
-def _p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-
-
 def _timings(run: Callable[[int], object], requests: int, warmup: int) -> dict[str, float]:
     """Wall-clock and calling-thread CPU p50/p99/mean per request."""
     for index in range(warmup):
         run(index)
-    wall, cpu = [], []
-    for index in range(requests):
-        started, started_cpu = time.perf_counter(), time.thread_time()
-        run(index)
-        cpu.append((time.thread_time() - started_cpu) * 1000)
-        wall.append((time.perf_counter() - started) * 1000)
-    return {
-        "p50_ms": round(statistics.median(wall), 3),
-        "p99_ms": round(_p99(wall), 3),
-        "mean_ms": round(statistics.fmean(wall), 3),
-        "cpu_p50_ms": round(statistics.median(cpu), 3),
-        "cpu_p99_ms": round(_p99(cpu), 3),
-        "requests": len(wall),
-    }
+    return time_calls((partial(run, index) for index in range(requests)), "requests")
 
 
 def main() -> None:
