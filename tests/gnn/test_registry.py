@@ -22,7 +22,13 @@ from gnn.model_version import (
     VerificationError,
 )
 from gnn.registry import GnnRegistry
-from tests.gnn.test_serving import artifact, flip_bytes, random_graph, random_params, save_random
+from tests.gnn.serving_reference import (
+    artifact,
+    flip_bytes,
+    random_graph,
+    random_params,
+    save_random,
+)
 
 
 def _artifact(seed: int = 0) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
