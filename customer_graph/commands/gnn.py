@@ -13,7 +13,7 @@ from rich.table import Table
 from customer_graph.runtime import graph_store
 from customer_graph.settings import get_settings
 from gnn.comparison import Comparison, comparison_table
-from gnn.config import load_config
+from gnn.config import GnnConfig, load_config
 from gnn.dataset import export_graph, summary
 from gnn.interactions import Interactions
 from gnn.item_features import ItemFeatureEncoder
@@ -44,6 +44,11 @@ PresetOpt = Annotated[
 
 def _service() -> GnnService:
     return GnnService(get_settings().gnn_model_dir)
+
+
+def _recipe(config: Path | None, preset: str) -> GnnConfig:
+    """The given file, else CG_GNN_CONFIG_FILE, else the packaged preset."""
+    return load_config(config or get_settings().gnn_config_file, preset)
 
 
 def _note(message: str) -> None:
@@ -102,9 +107,7 @@ def train(
     """Train GraphSAGE, evaluate it against the baselines, register a version."""
     data, encoder = load_training_data(interactions, sep, columns, items)
     console.print(f"Dataset: {summary(data)}")
-    settings_config = config or get_settings().gnn_config_file
-    recipe = load_config(settings_config, preset)
-    outcome = _service().train(data, recipe, encoder, promote, _note)
+    outcome = _service().train(data, _recipe(config, preset), encoder, promote, _note)
     print_comparison(outcome.comparison, outcome.summary)
     state = "current" if outcome.promoted else "not promoted"
     console.print(
@@ -124,9 +127,7 @@ def evaluate(
 ) -> None:
     """Compare GraphSAGE with the baselines on a temporal split; nothing is registered."""
     data, _ = load_training_data(interactions, sep, columns, items)
-    settings_config = config or get_settings().gnn_config_file
-    recipe = load_config(settings_config, preset)
-    comparison, figures = _service().evaluate(data, recipe, _note)
+    comparison, figures = _service().evaluate(data, _recipe(config, preset), _note)
     print_comparison(comparison, figures)
 
 
