@@ -39,6 +39,7 @@ COPY gnn ./gnn
 COPY api ./api
 COPY ingestion ./ingestion
 COPY segments ./segments
+COPY nba ./nba
 COPY demo_world ./demo_world
 COPY cypher ./cypher
 RUN pip install -c constraints.txt . \

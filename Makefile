@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PIP    := $(BIN)/pip --disable-pip-version-check
 
-.PHONY: setup demo test lint typecheck unit bench clean
+.PHONY: setup browser demo test lint typecheck unit bench clean
 
 # torch first and exactly 2.13.0 (a CPU wheel); any other order pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml constraints.txt
@@ -28,7 +28,12 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck
+# Debian's Chromium for the steward page's browser tests (Playwright drives it; never
+# `playwright install`, which downloads a browser of its own).
+browser:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+test: lint typecheck browser
 	$(BIN)/pytest
 
 bench: setup

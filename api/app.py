@@ -5,9 +5,10 @@ settings (unless the caller injected them: tests pass fakes at our own ports), p
 `app.state` for the dependency aliases of `api.dependencies`, and at shutdown closes what it
 opened, never what was injected. It also builds the GraphQL services (recommendation serving
 from `CG_DATA_DIR/models/gnn`, the stewards' service, the identifier hasher, the API keys,
-the segment service over the store) onto `app.state.graphql`. Routes live in `api/routes/`,
-one small module per feature; the GraphQL endpoint (and GraphiQL in a browser) is mounted at
-`/graphql`.
+the segment service over the store, the next-best-action service with its exposure log) onto
+`app.state.graphql`. Routes live in `api/routes/`, one small module per feature; the GraphQL
+endpoint (and GraphiQL in a browser) is mounted at `/graphql`, the stewards' review page at
+`/steward` (`api.routes.steward_page`).
 """
 
 from __future__ import annotations
@@ -26,14 +27,24 @@ from api.dependencies import DEFAULT_MAX_ITEMS, IngestLimits, get_request_id
 from api.graphql.context import GraphQLServices
 from api.graphql.schema import graphql_router
 from api.middleware import RequestContextMiddleware, log_json
-from api.routes import health, ingest, metrics
-from customer_graph.runtime import build_pipeline, graph_config, identity_service, pseudonymiser
+from api.routes import health, ingest, metrics, steward_page
+from customer_graph.runtime import (
+    access_export,
+    build_pipeline,
+    consent_service,
+    erasure_service,
+    identity_service,
+    open_store,
+    pseudonymiser,
+)
 from customer_graph.settings import Settings, get_settings
 from gnn.serving import RecommendationService
-from graph.factory import open_graph_store
 from graph.port import GraphStore
 from identity.steward import StewardService
 from ingestion.results import Ingestor
+from nba.catalogue import load_catalogue
+from nba.exposures import ExposureLog
+from nba.service import NbaConfig, NextBestActionService
 from segments.service import SegmentService
 
 log = logging.getLogger("api")
@@ -63,7 +74,7 @@ def create_app(
         async with AsyncExitStack() as opened:
             graph = store
             if graph is None:
-                graph = await open_graph_store(graph_config(config))
+                graph = await open_store(config)
                 opened.push_async_callback(graph.close)
             pipeline = ingestor
             if pipeline is None:
@@ -77,6 +88,7 @@ def create_app(
             app.state.store = graph
             app.state.ingestor = pipeline
             app.state.ingest_limits = limits
+            consents = consent_service(config, graph)
             app.state.graphql = GraphQLServices(
                 store=graph,
                 recommendations=RecommendationService(
@@ -86,6 +98,11 @@ def create_app(
                 pseudonymiser=pseudonymiser(config),
                 api_keys=dict(config.api_keys),
                 segments=SegmentService(graph),
+                consent=consents,
+                nba=_next_best_action(config, opened),
+                erasure=erasure_service(config, graph),
+                access=access_export(config, graph),
+                nba_consent=consents.lookup,  # guardrails: marketing, personalisation
             )
             log_json(logging.INFO, "api_started", backend=graph.backend)
             yield
@@ -104,7 +121,23 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(ingest.router)
     app.include_router(graphql_router(), prefix="/graphql", tags=["graphql"])
+    steward_page.install(app)  # /steward: the stewards' review page (static, no build)
     return app
+
+
+def _next_best_action(config: Settings, opened: AsyncExitStack) -> NextBestActionService:
+    """The decision service over the configured catalogue and learned state; its exposure
+    log is flushed and closed at shutdown."""
+    exposures = ExposureLog(config.nba_exposure_log)
+    opened.callback(exposures.shutdown)
+    settings = NbaConfig(
+        config.nba_model_dir,
+        alpha=config.nba_alpha,
+        epsilon=config.nba_epsilon,
+        reload_seconds=config.nba_reload_seconds,
+    )
+    catalogue = load_catalogue(config.nba_catalogue_file)
+    return NextBestActionService(catalogue, settings, exposures=exposures)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from customer_graph.commands import demo, dlq, gnn, identity, ingest, segments, serve, store
+from customer_graph.commands import (
+    demo,
+    dlq,
+    gnn,
+    identity,
+    ingest,
+    nba,
+    privacy,
+    segments,
+    serve,
+    store,
+)
 from customer_graph.runtime import configure_logging, exit_cleanly_on_sigterm
 from customer_graph.settings import get_settings
 
@@ -23,6 +34,8 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(identity.app, name="identity")
 app.add_typer(gnn.app, name="gnn")
 app.add_typer(segments.app, name="segments")
+app.add_typer(nba.app, name="nba")
+app.add_typer(privacy.app, name="privacy")
 
 
 @app.callback()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from types import FrameType
+from typing import Any
 
-from customer_graph.settings import Settings
+from customer_graph.settings import Settings, decode_master_key
+from gnn.erasure import erase_users
 from graph.factory import GraphConfig, open_graph_store
 from graph.model import IdentifierType
 from graph.port import GraphStore
@@ -19,7 +21,15 @@ from identity.service import IdentityService
 from ingestion.dead_letters import DeadLetterStore
 from ingestion.event_log import EventLog
 from ingestion.pipeline import IngestPipeline
+from ingestion.privacy_gate import PrivacyGate
 from ingestion.pseudonymise import Pseudonymiser
+from nba.exposures import ExposureLog
+from privacy.cipher import FieldCipher
+from privacy.consent_store import ConsentService
+from privacy.erasure import ErasureService, ErasureSubject
+from privacy.export import AccessExport
+from privacy.keys import KeyStore, MasterKeyring
+from privacy.protected_store import ProtectedStore
 
 log = logging.getLogger("customer_graph")
 
@@ -39,10 +49,34 @@ def graph_config(settings: Settings) -> GraphConfig:
     )
 
 
+def key_store(settings: Settings) -> KeyStore:
+    """The data-key store, its keys wrapped by the configured master key(s)."""
+    if settings.using_dev_master_key():
+        log.warning("CG_MASTER_KEY is the development default: set a secret key in production")
+    keyring = MasterKeyring(
+        decode_master_key(settings.master_key),
+        [decode_master_key(k) for k in settings.previous_master_keys],
+    )
+    return KeyStore(settings.keystore_path, keyring)
+
+
+def protect(settings: Settings, store: GraphStore) -> GraphStore:
+    """The store behind field-level encryption of personal data (unless CG_ENCRYPT_PII=false)."""
+    if not settings.encrypt_pii:
+        return store
+    cipher = FieldCipher(key_store(settings), settings.hash_key.get_secret_value().encode())
+    return ProtectedStore(store, cipher)
+
+
+async def open_store(settings: Settings) -> GraphStore:
+    """Open the configured store, behind encryption of personal data."""
+    return protect(settings, await open_graph_store(graph_config(settings)))
+
+
 @asynccontextmanager
 async def graph_store(settings: Settings) -> AsyncIterator[GraphStore]:
     """Open the configured store for the duration of a block, and close it after."""
-    store = await open_graph_store(graph_config(settings))
+    store = await open_store(settings)
     try:
         yield store
     finally:
@@ -90,6 +124,11 @@ def identity_service(settings: Settings, store: GraphStore) -> IdentityService:
     return IdentityService(store, identity_config(settings), compiled_scorer)
 
 
+def consent_service(settings: Settings, store: GraphStore) -> ConsentService:
+    """Consent decisions and effective consent over `store`, with the configured defaults."""
+    return ConsentService(store, settings.consent_defaults)
+
+
 def build_pipeline(settings: Settings, store: GraphStore, resolve: bool = False) -> IngestPipeline:
     """The ingestion pipeline over `store`, with the event log and dead letters on disk;
     with `resolve` (and CG_IDENTITY_RESOLVE_ON_INGEST) new records are resolved at once."""
@@ -101,9 +140,50 @@ def build_pipeline(settings: Settings, store: GraphStore, resolve: bool = False)
         max_message_bytes=settings.max_message_bytes,
         apply_batch=settings.ingest_batch_size,
     )
+    pipeline.privacy = PrivacyGate(store, pipeline.log, consent_service(settings, store))
     if resolve and settings.identity_resolve_on_ingest:
         pipeline.on_records_written = identity_service(settings, store).resolve_if_trained
     return pipeline
+
+
+def erasure_service(settings: Settings, store: GraphStore) -> ErasureService:
+    """Erasure over `store`, with erasers for the event log and the served embeddings."""
+
+    def events(subject: ErasureSubject) -> int:
+        log_file = EventLog(settings.ingest_dir / "events.sqlite3")
+        try:
+            return log_file.erase_identifiers(list(subject.identifier_keys))
+        finally:
+            log_file.close()
+
+    def embeddings(subject: ErasureSubject) -> int:
+        return erase_users(settings.gnn_model_dir, subject.user_ids)
+
+    def exposures(subject: ErasureSubject) -> int:
+        if not settings.nba_exposure_log.exists():
+            return 0
+        exposure_log = ExposureLog(settings.nba_exposure_log, background=False)
+        try:
+            return exposure_log.forget([*subject.customer_ids, *subject.identifier_keys])
+        finally:
+            exposure_log.close()
+
+    cipher = store.cipher if isinstance(store, ProtectedStore) else None
+    erasers = {"event_log": events, "embeddings": embeddings, "nba_exposures": exposures}
+    return ErasureService(store, cipher, erasers)
+
+
+def access_export(settings: Settings, store: GraphStore) -> AccessExport:
+    """Access exports over `store`, with the person's events from the event log."""
+
+    def events(keys: Sequence[str]) -> list[dict[str, Any]]:
+        log_file = EventLog(settings.ingest_dir / "events.sqlite3")
+        try:
+            return log_file.with_identifiers(list(keys))
+        finally:
+            log_file.close()
+
+    return AccessExport(store, erasure_service(settings, store), events)
 
 
 @asynccontextmanager

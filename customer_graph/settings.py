@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -10,8 +12,10 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from identity import config as identity_defaults
+from privacy import consent as consent_rules
 
 DEV_HASH_KEY = "dev-only-hash-key-change-me"
+DEV_MASTER_KEY = "Y3VzdG9tZXItZ3JhcGgtZGV2LW9ubHktbWFzdGVya3k="  # base64 of 32 bytes
 # The API's roles; `api.graphql.permissions.Role` is the same set (a test checks).
 ApiRole = Literal["frontend", "steward", "admin", "ml"]
 MIN_API_KEY_LENGTH = 16
@@ -59,6 +63,24 @@ class Settings(BaseSettings):
     hash_key: SecretStr = Field(
         default=SecretStr(DEV_HASH_KEY),
         description="HMAC key for pseudonymising emails and phones (set it in production).",
+    )
+    master_key: SecretStr = Field(
+        default=SecretStr(DEV_MASTER_KEY),
+        description=(
+            "Base64 of 32 random bytes: wraps the per-subject data keys that encrypt personal "
+            "data (set it in production; `openssl rand -base64 32`)."
+        ),
+    )
+    previous_master_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description=(
+            "Master keys being rotated out (JSON list, base64): still unwrap data keys until "
+            "`customer-graph privacy rotate-master-key` has re-wrapped them."
+        ),
+    )
+    encrypt_pii: bool = Field(
+        default=True,
+        description="Encrypt personal attributes in the graph (names, birth dates, addresses).",
     )
     max_message_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Largest accepted event or record (bytes)."
@@ -155,6 +177,31 @@ class Settings(BaseSettings):
         ge=0.0,
         description="How often serving checks for a newly promoted recommendation model.",
     )
+    nba_catalogue_file: Path | None = Field(
+        default=None,
+        description="Next-best-action catalogue (TOML or JSON); default: nba/actions.toml.",
+    )
+    nba_alpha: float = Field(
+        default=0.2,
+        ge=0.0,
+        description="Next-best-action exploration: LinUCB's confidence-bonus multiplier.",
+    )
+    nba_epsilon: float = Field(
+        default=0.01,
+        ge=0.0,
+        le=1.0,
+        description="Share of personalised next-best-action decisions drawn at random (floor).",
+    )
+    nba_reward_window_hours: float = Field(
+        default=24.0,
+        gt=0.0,
+        description="A conversion this long after an exposure rewards the action shown.",
+    )
+    nba_reload_seconds: float = Field(
+        default=5.0,
+        ge=0.0,
+        description="How often the API checks for next-best-action state saved by `nba update`.",
+    )
 
     api_keys: dict[str, ApiRole] = Field(
         default_factory=dict,
@@ -165,12 +212,35 @@ class Settings(BaseSettings):
         ),
     )
 
+    consent_defaults: dict[str, bool] = Field(
+        default_factory=lambda: dict(consent_rules.DEFAULTS),
+        description=(
+            "Consent per purpose (analytics, personalisation, marketing) of someone with no "
+            "decision on record (JSON; purposes left out keep their default)."
+        ),
+    )
+
+    @field_validator("consent_defaults")
+    @classmethod
+    def _consent_purposes(cls, value: dict[str, bool]) -> dict[str, bool]:
+        try:
+            return consent_rules.check_defaults(value)
+        except consent_rules.UnknownPurposeError as error:
+            raise ValueError(f"consent_defaults: {error}") from None
+
     @field_validator("api_keys")
     @classmethod
     def _long_keys(cls, value: dict[str, str]) -> dict[str, str]:
         short = [key for key in value if len(key) < MIN_API_KEY_LENGTH]
         if short:
             raise ValueError(f"api_keys: every key needs at least {MIN_API_KEY_LENGTH} characters")
+        return value
+
+    @field_validator("master_key", "previous_master_keys")
+    @classmethod
+    def _master_keys(cls, value: SecretStr | list[SecretStr]) -> SecretStr | list[SecretStr]:
+        for key in value if isinstance(value, list) else [value]:
+            decode_master_key(key)
         return value
 
     @field_validator("graph_url")
@@ -202,18 +272,48 @@ class Settings(BaseSettings):
         return self.data_dir / "models" / "gnn"
 
     @property
+    def nba_model_dir(self) -> Path:
+        """Where the next-best-action bandit state is saved."""
+        return self.data_dir / "models" / "nba"
+
+    @property
+    def nba_exposure_log(self) -> Path:
+        """The next-best-action exposure log (SQLite)."""
+        return self.data_dir / "nba" / "exposures.sqlite3"
+
+    @property
     def ingest_dir(self) -> Path:
         """Where the event log and the dead-letter store live."""
         return self.data_dir / "ingest"
+
+    @property
+    def keystore_path(self) -> Path:
+        """The data-key store (keep it out of the graph's and event log's backups)."""
+        return self.data_dir / "keys" / "data_keys.sqlite3"
 
     @property
     def demo_dir(self) -> Path:
         """Where the demo world's files are written."""
         return self.data_dir / "demo"
 
+    def using_dev_master_key(self) -> bool:
+        """True when the master key is still the development default."""
+        return self.master_key.get_secret_value() == DEV_MASTER_KEY
+
     def using_dev_hash_key(self) -> bool:
         """True when the HMAC key is still the development default."""
         return self.hash_key.get_secret_value() == DEV_HASH_KEY
+
+
+def decode_master_key(key: SecretStr) -> bytes:
+    """The 32 bytes of a base64 master key; ValueError naming the setting otherwise."""
+    try:
+        raw = base64.b64decode(key.get_secret_value(), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError("master_key: must be base64 of exactly 32 bytes")
+    return raw
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,8 @@ from gnn.item_features import ItemFeatureEncoder
 from gnn.item_metadata import with_item_attributes
 from gnn.serving.model_users import ANONYMOUS_PREFIX, model_user, owning_customer
 from graph.port import GraphStore
+from privacy.consent import PERSONALISATION
+from privacy.consent_store import ConsentService, UserConsent
 
 
 def customer_of(row: dict[str, Any]) -> str:
@@ -35,9 +37,26 @@ def item_attributes(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     }
 
 
-async def export_graph(store: GraphStore) -> tuple[Interactions, ItemFeatureEncoder]:
+def consenting(users: np.ndarray, consent: UserConsent) -> np.ndarray:
+    """Which model users (customer ids, `identifier:<key>`) may be trained on: those whose
+    effective personalisation consent is granted (or the default grants it)."""
+    verdict: dict[str, bool] = {}
+    for user in np.unique(users).tolist():
+        if user.startswith(ANONYMOUS_PREFIX):
+            verdict[user] = consent.allows_identifier(user[len(ANONYMOUS_PREFIX) :])
+        else:
+            verdict[user] = consent.allows_customer(user)
+    return np.fromiter((verdict[u] for u in users.tolist()), dtype=bool, count=len(users))
+
+
+async def export_graph(
+    store: GraphStore, consent: ConsentService | None = None
+) -> tuple[Interactions, ItemFeatureEncoder]:
     """Read interactions, identifier → customer links and the catalogue from the graph and
-    build customer-item interactions (all identifiers of a customer pooled)."""
+    build customer-item interactions (all identifiers of a customer pooled). Customers and
+    anonymous identifiers without personalisation consent are left out (`consent`: the
+    configured service; default: one with the default consent rules)."""
+    consent = consent if consent is not None else ConsentService(store)
     rows = await store.read("gnn/interactions")
     owners = {
         row["id_key"]: customer_of(row) for row in await store.read("gnn/identifier_customers")
@@ -45,16 +64,21 @@ async def export_graph(store: GraphStore) -> tuple[Interactions, ItemFeatureEnco
     items = await store.read("gnn/items")
     if not rows:
         raise ValueError("the graph has no interactions to train on (ingest events first)")
-    users = [
-        owners.get(row["id_key"], model_user(str(row["id_key"]), None))
-        for row in rows
-        for _ in row["items"]
-    ]
+    users = np.array(
+        [
+            owners.get(row["id_key"], model_user(str(row["id_key"]), None))
+            for row in rows
+            for _ in row["items"]
+        ]
+    )
+    keep = consenting(users, await consent.by_user(PERSONALISATION))
+    if not keep.any():
+        raise ValueError("no customer with interactions consents to personalisation")
     data = aggregate(
-        np.array(users),
-        np.array([str(item) for row in rows for item in row["items"]]),
-        np.array([float(w or 0.0) for row in rows for w in row["weights"]], np.float64),
-        np.array([int(t or 0) for row in rows for t in row["first_ats"]], np.int64),
+        users[keep],
+        np.array([str(item) for row in rows for item in row["items"]])[keep],
+        np.array([float(w or 0.0) for row in rows for w in row["weights"]], np.float64)[keep],
+        np.array([int(t or 0) for row in rows for t in row["first_ats"]], np.int64)[keep],
         source="graph",
     )
     attributes = item_attributes(items)

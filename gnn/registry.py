@@ -40,6 +40,7 @@ from gnn.model_version import (
 from gnn.promotion_log import HISTORY, point_current, promotion_stack, read_current, read_history
 
 LOCK = ".lock"
+ERASURES_FILE = "erasures"  # a counter: bumped when an erasure rewrites versions (gnn.erasure)
 # Keys of the caller's meta that the registry moves elsewhere or computes itself.
 _MOVED = ("user_ids", "item_ids")
 _COMPUTED = ("version", "created_at", "files", "counts", "dims", "format", "layers", "dim")
@@ -205,6 +206,14 @@ class GnnRegistry:
     def current_name(self) -> str | None:
         """What the ``current`` pointer names (unchecked), or None when nothing was promoted."""
         return read_current(self.root)
+
+    def erasure_revision(self) -> int:
+        """How many erasures have rewritten versions here (0 when none): serving reloads the
+        version it serves when this changes."""
+        try:
+            return int((self.root / ERASURES_FILE).read_text().strip() or 0)
+        except (OSError, ValueError):
+            return 0
 
     def current(self) -> ModelVersion | None:
         """The version in use, or None when nothing was promoted yet."""

@@ -26,8 +26,8 @@ SCHEMA: tuple[NodeIndex, ...] = (
     NodeIndex("Record", ("source",)),
     # Blocking keys for incremental identity resolution.
     NodeIndex("Record", ("name_key",)),
-    NodeIndex("Record", ("date_of_birth",)),
-    NodeIndex("Record", ("postcode",)),
+    NodeIndex("Record", ("dob_key",)),
+    NodeIndex("Record", ("postcode_key",)),
     NodeIndex("Record", ("email_local",)),
     NodeIndex("Identifier", ("key",), unique=True),
     NodeIndex("Identifier", ("type",)),
@@ -39,4 +39,9 @@ SCHEMA: tuple[NodeIndex, ...] = (
     NodeIndex("AuditEntry", ("subject_id",)),
     NodeIndex("AuditEntry", ("at",)),
     NodeIndex("IngestCursor", ("id",), unique=True),
+    # Consent (one node per purpose and subject) and the suppression list (privacy/).
+    NodeIndex("Consent", ("id",), unique=True),
+    NodeIndex("Consent", ("subject",)),
+    NodeIndex("Suppressed", ("key",), unique=True),
+    NodeIndex("Customer", ("merged_into",)),
 )

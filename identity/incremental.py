@@ -65,8 +65,8 @@ async def candidate_keys(
                 k for k in record.identifiers if k not in config.protection.blocked_keys
             ],
             "name_keys": name_keys,
-            "date_of_birth": row["date_of_birth"] or NO_VALUE,
-            "postcode": row["postcode"] or NO_VALUE,
+            "dob_key": row["date_of_birth"] or NO_VALUE,
+            "postcode_key": row["postcode"] or NO_VALUE,
             "email_local": row["email_local"] or NO_VALUE,
             "limit": config.max_candidates,
         },

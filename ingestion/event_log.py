@@ -7,13 +7,15 @@ pipeline.py), so a crash between the log and the graph is repaired by replaying 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ingestion.events import LoggedEvent
 from ingestion.sqlite_files import open_private_sqlite
@@ -149,6 +151,58 @@ class EventLog:
         row = self._reader.execute("SELECT value FROM counters WHERE name='duplicates'")
         row = row.fetchone()
         return int(row[0]) if row else 0
+
+    def with_identifiers(self, keys: Sequence[str]) -> list[dict[str, Any]]:
+        """Every logged event carrying one of these identifier keys, as logged (with its
+        `seq`), oldest first: for access requests."""
+        found: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            test = " OR ".join(["instr(' ' || identifier_keys || ' ', ?) > 0"] * len(chunk))
+            rows = self._reader.execute(
+                f"SELECT seq, body FROM events WHERE {test}", [f" {k} " for k in chunk]
+            )
+            found.update((s, {"seq": s, **json.loads(body)}) for s, body in rows)
+        return [found[s] for s in sorted(found)]
+
+    def erase_identifiers(self, keys: Sequence[str]) -> int:
+        """Delete every event carrying one of these identifier keys (erasure); returns how
+        many. Deleted pages are overwritten (`secure_delete`) and the WAL is truncated, so
+        nothing of them stays in the file."""
+        removed = 0
+        with self._write_lock:
+            self._db.execute("PRAGMA secure_delete=ON")
+            with self._transaction():
+                for start in range(0, len(keys), _CHUNK):
+                    chunk = keys[start : start + _CHUNK]
+                    # identifier_keys is space-separated: match whole keys only.
+                    test = " OR ".join(["instr(' ' || identifier_keys || ' ', ?) > 0"] * len(chunk))
+                    cursor = self._db.execute(
+                        f"DELETE FROM events WHERE {test}", [f" {k} " for k in chunk]
+                    )
+                    removed += cursor.rowcount
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return removed
+
+    def carrying(
+        self, first_seq: int, last_seq: int, keys: Set[str]
+    ) -> list[tuple[int, list[str], str]]:
+        """(seq, identifier keys, logged JSON) of the events numbered `first_seq..last_seq`
+        that carry one of `keys`, oldest first (for the privacy gate, which parses only
+        those it needs: `LoggedEvent.from_json(body, seq)`)."""
+        rows = self._reader.execute(
+            "SELECT seq, identifier_keys FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq",
+            (first_seq, last_seq),
+        )
+        carried = {seq: found for seq, ids in rows if not keys.isdisjoint(found := ids.split())}
+        bodies: list[tuple[int, list[str], str]] = []
+        wanted = sorted(carried)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT seq, body FROM events WHERE seq IN ({marks}) ORDER BY seq"
+            bodies += [(s, carried[s], body) for s, body in self._reader.execute(query, chunk)]
+        return bodies
 
     def close(self) -> None:
         """Close the database connections."""

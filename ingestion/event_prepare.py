@@ -7,10 +7,11 @@ of its own while the parent applies the previous batch to the graph.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ingestion.aggregates import EventAggregator
+from ingestion.consent_events import consent_rows, identifier_keys
 from ingestion.dead_letters import DeadLetterStore, NewDeadLetter
 from ingestion.event_log import EventLog
 from ingestion.events import EventPseudonymiser, LoggedEvent
@@ -31,6 +32,8 @@ class Chunk:
     last_seq: int
     interactions: list[dict[str, Any]]
     pairs: list[dict[str, Any]]
+    consents: list[dict[str, Any]] = field(default_factory=list)  # consent_events.consent_rows
+    keys: list[str] = field(default_factory=list)  # every identifier key (the privacy gate)
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,8 @@ def aggregate(events: Sequence[LoggedEvent], chunk_size: int) -> list[Chunk]:
         for event in part:
             aggregator.add(event)
         rows, pairs = aggregator.interaction_rows(), aggregator.seen_with_rows()
-        chunks.append(Chunk(part[0].seq, part[-1].seq, rows, pairs))
+        consents, keys = consent_rows(part), identifier_keys(part)
+        chunks.append(Chunk(part[0].seq, part[-1].seq, rows, pairs, consents, keys))
     return chunks
 
 

@@ -26,6 +26,7 @@ from ingestion.event_log import EventLog
 from ingestion.event_prepare import Chunk, EventPreparer, PreparedEvents, aggregate, letters
 from ingestion.parsing import Rejected, parse_record
 from ingestion.prepare_worker import PrepareWorker, PrepareWorkerError, WorkerSetup
+from ingestion.privacy_gate import PrivacyGate
 from ingestion.pseudonymise import Pseudonymiser
 from ingestion.records import SourceRecord, source_record
 from ingestion.results import BatchResult, ItemResult, ItemStatus, RawMessage
@@ -65,6 +66,8 @@ class IngestPipeline:
         self._writer_lock = ProcessLock(Path(f"{log.path}.apply.lock"))
         # Called with the keys of records just written (incremental identity resolution).
         self.on_records_written: Callable[[list[str]], Awaitable[object]] | None = None
+        # Consent recording, suppressed identifiers and withdrawn analytics consent.
+        self.privacy = PrivacyGate(store, log)
 
     # --- events -------------------------------------------------------------------------
     async def ingest_events(
@@ -137,6 +140,7 @@ class IngestPipeline:
         """The graph half: apply everything logged but not yet applied, in log order."""
         async with self._apply_lock():
             await self._apply_pending(prepared.chunks)
+        self.privacy.report(prepared.result)
 
     async def recover(self) -> int:
         """Apply events the log holds but the graph has not seen (after a crash)."""
@@ -169,6 +173,7 @@ class IngestPipeline:
         """Apply a chunk as ONE statement that also moves the cursor (atomic on both
         backends): it is applied completely once, or not at all, and a chunk re-sent after a
         lost reply changes nothing."""
+        chunk = await self.privacy.events(chunk)
         params = {
             "cursor_id": self.log.log_id,
             "expected": cursor,
@@ -214,6 +219,7 @@ class IngestPipeline:
             newest[key] = (index, item)
         # Dead letters first: a failing graph write below must not lose the rejections.
         self._reject("record", messages, rejected, results, record_rejections)
+        await self.privacy.screen_records(newest, results)
         written: set[str] = set()
         items = list(newest.values())
         for start in range(0, len(items), self.store.batch_size):
@@ -226,6 +232,7 @@ class IngestPipeline:
             else:
                 reason = "not newer than the stored version"
                 results[index] = ItemResult(index, ItemStatus.DUPLICATE, key, None, reason)
+        await self.privacy.record_consents(i for k, (_, i) in newest.items() if k in written)
         if written and self.on_records_written is not None:
             try:
                 await self.on_records_written(sorted(written))
@@ -256,6 +263,7 @@ class IngestPipeline:
             ("accepted", batch.accepted),
             ("duplicate", batch.duplicates),
             ("rejected", batch.rejected),
+            ("suppressed", batch.suppressed),
         ):
             if count:
                 MESSAGES.labels(kind, status).inc(count)

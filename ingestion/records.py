@@ -9,7 +9,7 @@ from graph.model import Identifier, IdentifierType, Record, Scalar, to_millis
 from identity.match_keys import name_key
 from ingestion.normalise import clean_text, normalise_country, normalise_postcode
 from ingestion.pseudonymise import Pseudonymiser
-from ingestion.schemas import RecordV1
+from ingestion.schemas import RecordConsent, RecordV1
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class SourceRecord:
 
     record: Record
     identifiers: tuple[Identifier, ...]
+    consents: tuple[RecordConsent, ...] = ()  # recorded for the identifiers (privacy_gate)
 
     def row(self) -> dict[str, Any]:
         """Row for records/upsert_records (attributes and identifier links together)."""
@@ -41,16 +42,21 @@ def _identifiers(message: RecordV1, pseudo: Pseudonymiser) -> tuple[Identifier, 
 def source_record(message: RecordV1, pseudo: Pseudonymiser, ingested_at: int) -> SourceRecord:
     """The Record (normalised attributes) and identifiers (emails/phones hashed)."""
     first_name, last_name = clean_text(message.first_name), clean_text(message.last_name)
+    date_of_birth = message.date_of_birth.isoformat() if message.date_of_birth else None
+    postcode = normalise_postcode(message.postcode)
     attrs: dict[str, Scalar] = {
         "first_name": first_name,
         "last_name": last_name,
-        "date_of_birth": message.date_of_birth.isoformat() if message.date_of_birth else None,
+        "date_of_birth": date_of_birth,
         "address": clean_text(message.address),
-        "postcode": normalise_postcode(message.postcode),
+        "postcode": postcode,
         "city": clean_text(message.city),
         "country": normalise_country(message.country),
-        # Matching keys: a blocking key for names and the keyed hash of the email's local part.
+        # Blocking keys (keyed hashes in an encrypted store: privacy/protected_store.py) and
+        # the keyed hash of the email's local part.
         "name_key": name_key(first_name, last_name),
+        "dob_key": date_of_birth,
+        "postcode_key": postcode,
         "email_local": pseudo.email_local_part(message.email),
     }
     record = Record(
@@ -60,4 +66,4 @@ def source_record(message: RecordV1, pseudo: Pseudonymiser, ingested_at: int) ->
         updated_at=to_millis(message.updated_at),
         ingested_at=ingested_at,
     )
-    return SourceRecord(record, _identifiers(message, pseudo))
+    return SourceRecord(record, _identifiers(message, pseudo), tuple(message.consents))

@@ -25,6 +25,7 @@ class ItemStatus(StrEnum):
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
+    SUPPRESSED = "suppressed"  # carries an erased (suppressed) identifier: dropped, not stored
 
 
 @dataclass(slots=True)
@@ -58,6 +59,11 @@ class BatchResult:
     def rejected(self) -> int:
         """Messages that failed validation and went to the dead-letter store."""
         return sum(1 for i in self.items if i.status is ItemStatus.REJECTED)
+
+    @property
+    def suppressed(self) -> int:
+        """Messages dropped because they carry a suppressed (erased) identifier."""
+        return sum(1 for i in self.items if i.status is ItemStatus.SUPPRESSED)
 
 
 class Ingestor(Protocol):

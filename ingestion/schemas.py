@@ -6,6 +6,7 @@ ingest schemas` writes them; a test keeps them in sync).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date
 from enum import StrEnum
@@ -157,6 +158,37 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
+class RecordConsent(BaseModel):
+    """A consent decision a source record carries (e.g. a CRM's marketing opt-out)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: ConsentPurpose
+    granted: bool
+    at: AwareDatetime | None = Field(
+        default=None, description="When it was decided; default: the record's updated_at."
+    )
+
+
+def _consent_cells(value: Any) -> Any:
+    """CSV cells: `purpose=true|false[@ISO time]` items joined by `;`, or a JSON list."""
+    if value is None:
+        return []
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        return json.loads(text)
+    found = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        purpose, sep, rest = item.partition("=")
+        granted, _, at = rest.partition("@")
+        if not sep:
+            raise ValueError(f"consent {item!r} is not purpose=true|false[@time]")
+        found.append({"purpose": purpose.strip(), "granted": granted.strip(), "at": at or None})
+    return found
+
+
 class RecordV1(BaseModel):
     """A source record: a CRM row, a web account or an app profile (schema version 1)."""
 
@@ -185,6 +217,14 @@ class RecordV1(BaseModel):
     )
     device_ids: list[Clean] = Field(default_factory=list, max_length=100)
     cookie_ids: list[Clean] = Field(default_factory=list, max_length=1000)
+    consents: list[RecordConsent] = Field(
+        default_factory=list,
+        max_length=20,
+        description=(
+            "Consent decisions held by the source (in CSV: `marketing=false;analytics=true"
+            "@2026-01-02T00:00:00Z`); recorded for the record's identifiers."
+        ),
+    )
     updated_at: AwareDatetime
 
     @field_validator("*", mode="before")
@@ -200,6 +240,11 @@ class RecordV1(BaseModel):
         if isinstance(value, str):  # CSV cells hold `;`-joined lists
             return [v.strip() for v in value.split(";") if v.strip()]
         return value
+
+    @field_validator("consents", mode="before")
+    @classmethod
+    def _consents(cls, value: Any) -> Any:
+        return _consent_cells(value)
 
     @field_validator("schema_version", mode="before")
     @classmethod

@@ -9,12 +9,18 @@ import strawberry
 from fastapi import Depends, Header, HTTPException, Request
 from strawberry.fastapi import BaseContext
 
+from api.graphql.consent_loaders import ConsentLoaders
 from api.graphql.loaders import Loaders
 from api.graphql.permissions import Principal, UnknownApiKey, principal_for
 from gnn.serving import RecommendationService
 from graph.port import GraphStore
 from identity.steward import StewardService
 from ingestion.pseudonymise import Pseudonymiser
+from nba.consent import ConsentLookup
+from nba.service import NextBestActionService
+from privacy.consent_store import ConsentService
+from privacy.erasure import ErasureService
+from privacy.export import AccessExport
 from segments.service import SegmentService
 
 API_KEY_HEADER = "X-API-Key"
@@ -30,6 +36,11 @@ class GraphQLServices:
     pseudonymiser: Pseudonymiser
     api_keys: dict[str, str]
     segments: SegmentService
+    consent: ConsentService
+    nba: NextBestActionService
+    erasure: ErasureService
+    access: AccessExport
+    nba_consent: ConsentLookup  # a subject's consent (customer id or identifier key)
 
 
 class GraphQLContext(BaseContext):
@@ -40,6 +51,7 @@ class GraphQLContext(BaseContext):
         self.principal = principal
         self.services = services
         self.loaders = Loaders(services.store, services.segments)
+        self.consent = ConsentLoaders(services.consent)
 
 
 Info = strawberry.Info[GraphQLContext, None]

@@ -11,6 +11,7 @@ import asyncio
 
 import strawberry
 
+from api.graphql.consent import PurposeConsent, consents_of, personalisation_allowed
 from api.graphql.context import Info
 from api.graphql.customers import (
     MAX_CUSTOMERS,
@@ -20,6 +21,7 @@ from api.graphql.customers import (
     summarise,
 )
 from api.graphql.errors import BadRequest
+from api.graphql.next_best_action import NbaContext, NextBestAction, for_visitor
 from api.graphql.permissions import Operation, field, guarded
 from api.graphql.recommendations import RecommendationList, recommend
 from gnn.serving.model_users import model_user, owning_customer
@@ -74,8 +76,22 @@ class Visitor:
         """The customer's model user when there is one, else the identifier's own (or an
         inductive embedding from its interactions, or popularity)."""
         user = model_user(self.key, self.customer_id)
+        if not await personalisation_allowed(info, self.customer_id, self.key):
+            return recommend(info, user, (), first, categories, exclude_items, False)
         rows = await info.context.loaders.interactions.load(self.key)
         return recommend(info, user, rows, first, categories, exclude_items)
+
+    @guarded(Operation.CONSENT_READ, "Effective consent per purpose: the customer's, if any.")
+    async def consents(self, info: Info) -> list[PurposeConsent]:
+        """Their customer's, else this identifier's own decisions (or the defaults)."""
+        return await consents_of(info, self.customer_id, self.key)
+
+    @guarded(Operation.NBA_READ, "The next best action for this visitor now (null: none).")
+    async def next_best_action(
+        self, info: Info, context: NbaContext | None = None
+    ) -> NextBestAction | None:
+        """Their customer's when they have one, else from this identifier's interactions."""
+        return await for_visitor(info, self.key, self.customer_id, context)
 
 
 @strawberry.type

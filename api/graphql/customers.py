@@ -16,9 +16,11 @@ from typing import Any
 
 import strawberry
 
+from api.graphql.consent import PurposeConsent, consents_of, personalisation_allowed
 from api.graphql.context import Info
 from api.graphql.loaders import IdentifierRow, ItemInteraction, Loaders
 from api.graphql.memberships import SegmentMembership, membership_of
+from api.graphql.next_best_action import NbaContext, NextBestAction, for_customer
 from api.graphql.permissions import Operation, allowed, field, guarded, guarded_value
 from api.graphql.recommendations import RecommendationList, recommend
 from graph.model import IdentifierType, from_millis
@@ -74,7 +76,7 @@ class Profile:
         return [
             LineageEntry(
                 attribute=name,
-                record_key=str(entry.get("record_key", "")),
+                record_key=str(entry.get("record") or entry.get("record_key") or ""),
                 source=str(entry.get("source", "")),
                 rule=str(entry.get("rule", "")),
             )
@@ -211,6 +213,9 @@ class Customer:
         """From the served model, with what the customer did since its data as evidence (all
         their interactions when the model does not know them)."""
         loaders, customer_id = info.context.loaders, str(self.id)
+        if not await personalisation_allowed(info, customer_id):
+            # Not personalised: popularity, their own data unused.
+            return recommend(info, customer_id, (), first, categories, exclude_items, False)
         since = info.context.services.recommendations.data_until(customer_id)
         if since is None:
             rows = await _customer_interactions(loaders, customer_id)
@@ -218,6 +223,19 @@ class Customer:
             identifiers = await loaders.customer_identifiers(customer_id)
             rows = await loaders.changed_since([i.key for i in identifiers], since)
         return recommend(info, customer_id, rows, first, categories, exclude_items)
+
+    @guarded(Operation.CONSENT_READ, "Effective consent per purpose (the latest decision).")
+    async def consents(self, info: Info) -> list[PurposeConsent]:
+        """Through the request's consent loader (one read per batch of customers)."""
+        return await consents_of(info, str(self.id))
+
+    @guarded(Operation.NBA_READ, "The next best action for this customer now (null: none).")
+    async def next_best_action(
+        self, info: Info, context: NbaContext | None = None
+    ) -> NextBestAction | None:
+        """Decided over the segments and interactions this query loads (`nba`)."""
+        country, city = self.profile.country, self.profile.city
+        return await for_customer(info, str(self.id), country, city, context)
 
 
 async def _customer_interactions(loaders: Loaders, customer_id: str) -> list[ItemInteraction]:

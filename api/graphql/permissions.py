@@ -45,9 +45,15 @@ class Operation(StrEnum):
     MATCHES_DECIDE = "matches.decide"  # approveMatch, rejectMatch
     CUSTOMERS_SPLIT = "customers.split"
     OPERATIONS_UNDO = "operations.undo"
+    AUDIT_READ = "audit.read"  # the audit trail of customers and pairs
     SEGMENTS_READ = "segments.read"  # segments, their members, a customer's segments
     SEGMENTS_DEFINE = "segments.define"  # defineSegment
     SEGMENTS_EVALUATE = "segments.evaluate"  # evaluateSegments
+    NBA_READ = "nba.read"  # nextBestAction of customers and visitors
+    CONSENT_READ = "consent.read"  # a customer's or visitor's consent per purpose
+    CONSENT_WRITE = "consent.write"  # setConsent
+    PRIVACY_ERASE = "privacy.erase"  # eraseCustomer (the privacy officer)
+    PRIVACY_EXPORT = "privacy.export"  # exportCustomerData (right of access)
 
 
 _F, _S, _A, _M = Role.FRONTEND, Role.STEWARD, Role.ADMIN, Role.ML
@@ -62,9 +68,16 @@ MATRIX: Mapping[Operation, frozenset[Role]] = {
     Operation.MATCHES_DECIDE: frozenset({_S, _A}),
     Operation.CUSTOMERS_SPLIT: frozenset({_S, _A}),
     Operation.OPERATIONS_UNDO: frozenset({_S, _A}),
+    Operation.AUDIT_READ: frozenset({_S, _A}),
     Operation.SEGMENTS_READ: frozenset({_F, _S, _A, _M}),
     Operation.SEGMENTS_DEFINE: frozenset({_S, _A}),
     Operation.SEGMENTS_EVALUATE: frozenset({_S, _A}),
+    Operation.NBA_READ: frozenset({_F, _S, _A}),
+    # The frontend records a customer's own banner choice on their behalf; ml never sees it.
+    Operation.CONSENT_READ: frozenset({_F, _S, _A}),
+    Operation.CONSENT_WRITE: frozenset({_F, _S, _A}),
+    Operation.PRIVACY_ERASE: frozenset({_A}),
+    Operation.PRIVACY_EXPORT: frozenset({_A}),
 }
 
 

@@ -75,6 +75,11 @@ class RecommendationList:
     source: RecommendationSource
     model_version: str
     items: list[Recommendation]
+    personalised: bool = strawberry.field(
+        default=True,
+        description="False when the person has not consented to personalisation: the list "
+        "is then the non-personalised popularity ranking (their own data unused).",
+    )
 
 
 def pooled(rows: Sequence[ItemInteraction]) -> list[tuple[str, float]]:
@@ -92,15 +97,17 @@ def recommend(
     first: int,
     categories: list[str] | None,
     exclude_items: list[str] | None,
+    personalised: bool = True,
 ) -> RecommendationList:
-    """Ask the served model; what the user already has is never recommended."""
+    """Ask the served model; what the user already has is never recommended. Not
+    `personalised` (no consent): popularity, without the user or their interactions."""
     if not 1 <= first <= MAX_RECOMMENDATIONS:
         raise BadRequest(f"first: must be between 1 and {MAX_RECOMMENDATIONS}")
     try:
         found = info.context.services.recommendations.recommend(
-            user_id,
+            user_id if personalised else None,
             first,
-            interactions=pooled(interactions),
+            interactions=pooled(interactions) if personalised else (),
             categories=set(categories) if categories is not None else None,
             exclude_items=exclude_items or (),
         )
@@ -113,4 +120,5 @@ def recommend(
         source=RecommendationSource(found.source),
         model_version=found.version,
         items=[Recommendation(item_id=strawberry.ID(i), score=s) for i, s in found.items],
+        personalised=personalised,
     )

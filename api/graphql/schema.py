@@ -23,20 +23,40 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.graphql.consent import ConsentMutation
 from api.graphql.context import GraphQLContext, get_context
 from api.graphql.customer_queries import CustomerQuery
 from api.graphql.errors import MaskInternalErrors
 from api.graphql.models import ModelsMutation, ModelsQuery
+from api.graphql.privacy import PrivacyMutation, PrivacyQuery
 from api.graphql.segments import SegmentsMutation, SegmentsQuery
 from api.graphql.steward import StewardMutation, StewardQuery
+from api.graphql.steward_customer import StewardCustomerQuery
+from api.graphql.steward_pair import StewardPairQuery
+from api.graphql.steward_queue import StewardQueueQuery
 
 MAX_DEPTH = 8
 MAX_ALIASES = 20
 MAX_TOKENS = 2000
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
-Query = merge_types("Query", (CustomerQuery, ModelsQuery, StewardQuery, SegmentsQuery))
-Mutation = merge_types("Mutation", (ModelsMutation, StewardMutation, SegmentsMutation))
+Query = merge_types(
+    "Query",
+    (
+        CustomerQuery,
+        ModelsQuery,
+        StewardQuery,
+        SegmentsQuery,
+        StewardQueueQuery,
+        StewardPairQuery,
+        StewardCustomerQuery,
+        PrivacyQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (ModelsMutation, StewardMutation, SegmentsMutation, ConsentMutation, PrivacyMutation),
+)
 
 
 class ApiSchema(strawberry.Schema):

@@ -126,5 +126,10 @@ def serve_demo(settings: Settings, port: int) -> None:
         "-H 'Content-Type: application/json' "
         '-d \'{"query": "{ modelVersions { version current } }"}\''
     )
+    steward_key = next((k for k, role in settings.api_keys.items() if role == "steward"), None)
+    console.print(
+        f"Steward review page at [bold]http://127.0.0.1:{port}/steward[/]"
+        + (f" (sign in with the steward key {steward_key})" if steward_key else "")
+    )
     console.print("Ctrl-C stops the API (the store stops with it).")
     run_api(settings, "127.0.0.1", port)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from customer_graph.commands.gnn import print_comparison
+from customer_graph.runtime import consent_service
 from customer_graph.settings import Settings
 from gnn.config import load_config
 from gnn.dataset import export_graph
@@ -16,7 +17,7 @@ from graph.port import GraphStore
 async def train_and_recommend(settings: Settings, store: GraphStore, console: Console) -> None:
     """Train and promote a model on the graph's resolved customers unless the current one was
     trained on exactly this data; then show what it recommends to the most active customer."""
-    data, encoder = await export_graph(store)
+    data, encoder = await export_graph(store, consent_service(settings, store))
     service = GnnService(settings.gnn_model_dir)
     current = service.registry.current()
     if current is not None and current.meta.get("data_hash") == data.content_hash():

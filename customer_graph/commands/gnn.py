@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from customer_graph.runtime import graph_store
+from customer_graph.runtime import consent_service, graph_store
 from customer_graph.settings import get_settings
 from gnn.comparison import Comparison, comparison_table
 from gnn.config import GnnConfig, load_config
@@ -66,7 +66,7 @@ def load_training_data(
 
     async def snapshot() -> tuple[Interactions, ItemFeatureEncoder]:
         async with graph_store(settings) as store:
-            return await export_graph(store)
+            return await export_graph(store, consent_service(settings, store))
 
     return asyncio.run(snapshot())
 

@@ -2,7 +2,8 @@
 // name key (either order), a date of birth, a postcode or an email local part. Each block
 // is capped at $limit records. (`WITH i` makes FalkorDB start from the identifier index
 // instead of scanning records: 0.3 ms instead of 24 ms on 10k records.)
-// params: key, identifier_keys, name_keys, date_of_birth, postcode, email_local, limit
+// (Blocking keys are keyed hashes when personal data is encrypted: privacy/protected_store.)
+// params: key, identifier_keys, name_keys, dob_key, postcode_key, email_local, limit
 MATCH (i:Identifier)
 WHERE i.key IN $identifier_keys
 WITH i
@@ -17,12 +18,12 @@ WITH r LIMIT $limit
 RETURN r.key AS key
 UNION
 MATCH (r:Record)
-WHERE r.date_of_birth = $date_of_birth AND r.key <> $key
+WHERE r.dob_key = $dob_key AND r.key <> $key
 WITH r LIMIT $limit
 RETURN r.key AS key
 UNION
 MATCH (r:Record)
-WHERE r.postcode = $postcode AND r.key <> $key
+WHERE r.postcode_key = $postcode_key AND r.key <> $key
 WITH r LIMIT $limit
 RETURN r.key AS key
 UNION

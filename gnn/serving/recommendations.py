@@ -106,6 +106,7 @@ class RecommendationService:
         self._model: LoadedModel | None = None
         self._next_check = float("-inf")
         self._failed: str | None = None
+        self._revision = 0
         self._last_error: str | None = None
         self._lock = threading.Lock()
         self.refresh()
@@ -140,8 +141,11 @@ class RecommendationService:
             log.warning("GNN serving: cannot read the current pointer: %s", unreadable)
             return False
         serving = self.version
+        revision = self.registry.erasure_revision()
         if name is not None and name == serving:
             self._failed = None  # pointer back on what we serve: a later retry is allowed
+        if revision != self._revision:  # an erasure rewrote versions: load again
+            serving, self._failed = None, None
         if name is None or name == serving or name == self._failed:
             return False
         try:
@@ -153,6 +157,7 @@ class RecommendationService:
             )
             return False
         self._model, self._failed, self._last_error = model, None, None
+        self._revision = revision
         log.info(
             "GNN serving: now serving %s (was %s; loaded in %.2f s)",
             model.version,

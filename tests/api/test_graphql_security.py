@@ -28,9 +28,15 @@ EXPECTED: dict[Operation, set[str]] = {
     Operation.MATCHES_DECIDE: {S, A},
     Operation.CUSTOMERS_SPLIT: {S, A},
     Operation.OPERATIONS_UNDO: {S, A},
+    Operation.AUDIT_READ: {S, A},
     Operation.SEGMENTS_READ: {F, S, A, M},
     Operation.SEGMENTS_DEFINE: {S, A},
     Operation.SEGMENTS_EVALUATE: {S, A},
+    Operation.NBA_READ: {F, S, A},
+    Operation.CONSENT_READ: {F, S, A},
+    Operation.CONSENT_WRITE: {F, S, A},
+    Operation.PRIVACY_ERASE: {A},
+    Operation.PRIVACY_EXPORT: {A},
 }
 DENIED = {"FORBIDDEN", "UNAUTHENTICATED"}
 
@@ -76,6 +82,7 @@ PROBES: dict[Operation, tuple[str, Callable[[dict[str, Any]], bool]]] = {
         'mutation { undoOperation(auditId: "nope") { auditId } }',
         _granted,
     ),
+    Operation.AUDIT_READ: ('{ auditTrail(subjectId: "nope") { id } }', _granted),
     Operation.SEGMENTS_READ: (  # the root fields and a customer's segments
         'query($id: ID!) { segments { id } segment(id: "rfm:champions") { id '
         "members(first: 1) { edges { cursor } } } customer(id: $id) { segments { segmentId } } }",
@@ -84,6 +91,28 @@ PROBES: dict[Operation, tuple[str, Callable[[dict[str, Any]], bool]]] = {
     Operation.SEGMENTS_DEFINE: ('mutation { defineSegment(definition: "{}") { id } }', _granted),
     Operation.SEGMENTS_EVALUATE: (
         'mutation { evaluateSegments(segmentIds: ["no-such-segment"]) { added } }',
+        _granted,
+    ),
+    Operation.NBA_READ: (
+        "query($id: ID!) { customer(id: $id) { nextBestAction { id } } }",
+        _granted,
+    ),
+    Operation.CONSENT_READ: (  # a customer's and a visitor's
+        "query($id: ID!) { customer(id: $id) { consents { purpose } } visitor(type: COOKIE, "
+        'value: "nobody") { consents { purpose } } }',
+        _granted,
+    ),
+    Operation.CONSENT_WRITE: (  # an unknown customer: NOT_FOUND once permitted
+        'mutation { setConsent(customerId: "nope", purpose: MARKETING, granted: false, '
+        'reason: "probe") { changed } }',
+        _granted,
+    ),
+    Operation.PRIVACY_ERASE: (  # an unknown customer: BAD_REQUEST once permitted
+        'mutation { eraseCustomer(customerId: "nope", reason: "probe") { receiptId } }',
+        _granted,
+    ),
+    Operation.PRIVACY_EXPORT: (
+        'mutation { exportCustomerData(customerId: "nope", reason: "probe") }',
         _granted,
     ),
 }

@@ -17,6 +17,9 @@ async def seed_people(store: GraphStore) -> None:
         {"name_key": "lee|ann", "date_of_birth": "1990-03-04", "postcode": "M1 1AA"},
         {"name_key": "bob|ray", "date_of_birth": "1980-01-02", "email_local": "h1"},
     ]
+    for person in people:  # blocking keys, as ingestion writes them
+        person["dob_key"] = person["date_of_birth"]
+        person["postcode_key"] = person.get("postcode")
     rows = [
         {**RECORD, "key": f"crm:{i}", "source_id": str(i), "attrs": attrs, "identifiers": []}
         for i, attrs in enumerate(people, start=1)
@@ -67,8 +70,8 @@ async def _blocking_candidates(store: GraphStore) -> None:
         "key": "crm:1",
         "identifier_keys": ["email:e1"],
         "name_keys": ["ann|lee", "lee|ann"],
-        "date_of_birth": "1980-01-02",
-        "postcode": "LS1 1AA",
+        "dob_key": "1980-01-02",
+        "postcode_key": "LS1 1AA",
         "email_local": None,
         "limit": 10,
     }
@@ -78,8 +81,8 @@ async def _blocking_candidates(store: GraphStore) -> None:
         **params,
         "identifier_keys": [],
         "name_keys": [],
-        "date_of_birth": None,
-        "postcode": None,
+        "dob_key": None,
+        "postcode_key": None,
         "email_local": "h1",
     }
     assert [r["key"] for r in await store.read("identity/blocking_candidates", by_local)] == [

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 import tests.contract.query_cases_api
+import tests.contract.query_cases_erasure
 import tests.contract.query_cases_gnn
 import tests.contract.query_cases_identity
 import tests.contract.query_cases_more
-import tests.contract.query_cases_segments  # noqa: F401  (registers its cases)
+import tests.contract.query_cases_privacy
+import tests.contract.query_cases_segments
+import tests.contract.query_cases_steward  # noqa: F401  (registers its cases)
 from graph.port import GraphStore
 from graph.queries import QueryCatalog
 from tests.contract.query_cases import CASES

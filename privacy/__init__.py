@@ -1,0 +1,1 @@
+"""Privacy and governance: encryption of personal data, consent, erasure, export, audit."""
