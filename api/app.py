@@ -102,7 +102,6 @@ def create_app(
                 nba=_next_best_action(config, opened),
                 erasure=erasure_service(config, graph),
                 access=access_export(config, graph),
-                nba_consent=consents.lookup,  # guardrails: marketing, personalisation
             )
             log_json(logging.INFO, "api_started", backend=graph.backend)
             yield

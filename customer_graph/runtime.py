@@ -18,6 +18,7 @@ from graph.port import GraphStore
 from identity.config import IdentityConfig, MergeProtection
 from identity.fast_scorer_adapter import compiled_scorer
 from identity.service import IdentityService
+from ingestion.dead_letter_erasure import PayloadMatcher
 from ingestion.dead_letters import DeadLetterStore
 from ingestion.event_log import EventLog
 from ingestion.pipeline import IngestPipeline
@@ -116,6 +117,7 @@ def identity_config(settings: Settings, pseudo: Pseudonymiser | None = None) -> 
         source_trust=tuple(settings.identity_source_trust),
         seed=settings.demo_seed,
         max_candidates=settings.identity_max_candidates,
+        tf_hash_key=settings.hash_key.get_secret_value().encode(),
     )
 
 
@@ -156,6 +158,16 @@ def erasure_service(settings: Settings, store: GraphStore) -> ErasureService:
         finally:
             log_file.close()
 
+    def dead_letters(subject: ErasureSubject) -> int:
+        letters = DeadLetterStore(settings.ingest_dir / "dead_letters.sqlite3")
+        matcher = PayloadMatcher(
+            pseudonymiser(settings), subject.identifier_keys, subject.record_keys
+        )
+        try:
+            return letters.erase(matcher)
+        finally:
+            letters.close()
+
     def embeddings(subject: ErasureSubject) -> int:
         return erase_users(settings.gnn_model_dir, subject.user_ids)
 
@@ -169,7 +181,12 @@ def erasure_service(settings: Settings, store: GraphStore) -> ErasureService:
             exposure_log.close()
 
     cipher = store.cipher if isinstance(store, ProtectedStore) else None
-    erasers = {"event_log": events, "embeddings": embeddings, "nba_exposures": exposures}
+    erasers = {
+        "event_log": events,
+        "dead_letters": dead_letters,
+        "embeddings": embeddings,
+        "nba_exposures": exposures,
+    }
     return ErasureService(store, cipher, erasers)
 
 

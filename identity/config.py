@@ -94,6 +94,9 @@ class IdentityConfig:
     # Household guard: a pair that disagrees completely on all of these comparisons is never
     # merged automatically, however much else it shares (address, email, surname, phone).
     conflict_comparisons: tuple[str, ...] = ("first_name", "date_of_birth")
+    # Key for the saved term-frequency tables (values as keyed hashes, identity.tf_keys);
+    # None saves them in clear.
+    tf_hash_key: bytes | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.review_threshold <= self.auto_merge_threshold < 1.0:

@@ -15,6 +15,16 @@ class CompiledScorer:
 
     def __init__(self, model: TrainedModel) -> None:
         self._compiled = CompiledModel.from_settings(model.settings, model.term_frequencies)
+        # Keyed tables: each record brings its own frequencies (`tf_<col>`, which Splink
+        # and the compiled model prefer to the table), looked up by the value's keyed hash.
+        self._tf = model.term_frequencies if model.tf_hasher is not None else None
+        self._hasher = model.tf_hasher
+        self._prefix = self._compiled.terms.tf_column_prefix
+
+    def _with_frequencies(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
+        if self._tf is None or self._hasher is None:
+            return row
+        return {**row, **self._hasher.lookups(self._tf, row, self._prefix)}
 
     def score(
         self, record: Mapping[str, Any], candidates: Sequence[Mapping[str, Any]]
@@ -23,9 +33,10 @@ class CompiledScorer:
         if not candidates:
             return []
         found = []
-        for candidate, scored in zip(
-            candidates, self._compiled.score(record, candidates), strict=True
-        ):
+        scores = self._compiled.score(
+            self._with_frequencies(record), [self._with_frequencies(c) for c in candidates]
+        )
+        for candidate, scored in zip(candidates, scores, strict=True):
             left, right = sorted((str(record["unique_id"]), str(candidate["unique_id"])))
             evidence = tuple(
                 ComparisonEvidence(

@@ -35,7 +35,13 @@ class ModelVersion:
         """Load the trained model."""
         settings = json.loads((self.path / MODEL_FILE).read_text(encoding="utf-8"))
         frequencies = json.loads((self.path / TF_FILE).read_text(encoding="utf-8"))
-        return TrainedModel(settings, frequencies, list(self.meta["columns"]), self.meta["records"])
+        return TrainedModel(
+            settings,
+            frequencies,
+            list(self.meta["columns"]),
+            self.meta["records"],
+            tf_keys=str(self.meta.get("tf_keys", "plain")),
+        )
 
 
 def untrained_levels(settings: dict[str, Any]) -> list[str]:
@@ -81,6 +87,7 @@ class ModelRegistry:
             ),
             # Levels never observed in training use Splink's default m or u.
             "untrained_levels": untrained_levels(model.settings),
+            "tf_keys": model.tf_keys,
             **(extra or {}),
         }
         _write(path / META_FILE, meta)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from pydantic import BaseModel
 
@@ -23,6 +24,7 @@ from identity.model_registry import ModelRegistry, ModelVersion
 from identity.records import model_rows
 from identity.resolution import ResolutionReport, plan_resolution
 from identity.scoring import PairScorer
+from identity.tf_keys import HASHED, TermFrequencyKeys
 from identity.training import TrainedModel, train_model
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,8 @@ class IdentityService:
         # One identity writer at a time, in this process and across processes.
         self.lock = ProcessLock(config.model_dir.parent / "identity.lock")
         self._scorer_factory = scorer_factory
+        key = config.tf_hash_key
+        self._tf_keys = TermFrequencyKeys(key) if key is not None else None
         self._loaded: tuple[str, TrainedModel, PairScorer] | None = None
 
     # --- model ---------------------------------------------------------------------------
@@ -74,6 +78,9 @@ class IdentityService:
         rows = model_rows(records, self.config.junk_dates)
         approved = sorted((await graph_reads.decided_pairs(self.store))[0]) if use_labels else []
         model = await asyncio.to_thread(train_model, rows, self.config.seed, progress, approved)
+        if self._tf_keys is not None:  # the saved tables hold no name in clear
+            hashed = self._tf_keys.hash_tables(model.term_frequencies)
+            model = replace(model, term_frequencies=hashed, tf_keys=HASHED)
         version = self.registry.save(model, {"labels_used": model.labels_used})
         if promote:
             self.registry.promote(version.version)
@@ -97,6 +104,13 @@ class IdentityService:
             raise NoModelError("no identity model trained yet: run `customer-graph identity train`")
         if self._loaded is None or self._loaded[0] != version.version:
             model = version.model()
+            if model.tf_keys == HASHED:
+                if self._tf_keys is None:
+                    raise NoModelError(
+                        f"identity model {version.version} keeps keyed term frequencies: "
+                        "it needs the hashing key it was trained with (CG_HASH_KEY)"
+                    )
+                model = replace(model, tf_hasher=self._tf_keys)
             self._loaded = (version.version, model, self._scorer_factory(model))
         return version, self._loaded[1], self._loaded[2]
 

@@ -12,6 +12,7 @@ from splink import DuckDBAPI, Linker
 
 from identity import model_spec
 from identity.records import MODEL_COLUMNS
+from identity.tf_keys import TermFrequencyKeys
 
 Progress = Callable[[str], None]
 # A match rate prior for the deterministic rules' recall: they miss matches with typos.
@@ -29,6 +30,9 @@ class TrainedModel:
     columns: list[str]
     records: int
     labels_used: int = 0
+    tf_keys: str = "plain"  # or "hmac-sha256": term-frequency values stored as keyed hashes
+    # How a scorer hashes a value to find its frequency (set when the model is loaded).
+    tf_hasher: TermFrequencyKeys | None = None
 
 
 def input_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pa.Table:

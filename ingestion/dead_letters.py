@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,6 +134,30 @@ class DeadLetterStore:
             return int(self._db.execute("SELECT count(*) FROM dead_letters").fetchone()[0])
         row = self._db.execute("SELECT count(*) FROM dead_letters WHERE status=?", (status,))
         return int(row.fetchone()[0])
+
+    def erase(self, matches: Callable[[bytes], bool], page: int = 1000) -> int:
+        """Delete every entry whose raw payload `matches` (erasure of a person), with deleted
+        pages overwritten and the WAL truncated; returns how many."""
+        doomed: list[int] = []
+        after = 0
+        while True:
+            rows = self._db.execute(
+                "SELECT id, payload FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?",
+                (after, page),
+            ).fetchall()
+            doomed += [int(i) for i, payload in rows if matches(bytes(payload))]
+            if len(rows) < page:
+                break
+            after = int(rows[-1][0])
+        if not doomed:
+            return 0
+        with self._lock:
+            self._db.execute("PRAGMA secure_delete=ON")
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("DELETE FROM dead_letters WHERE id = ?", [(i,) for i in doomed])
+            self._db.execute("COMMIT")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(doomed)
 
     def close(self) -> None:
         """Close the database file."""

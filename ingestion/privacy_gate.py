@@ -224,7 +224,7 @@ class PrivacyGate:
 
     def _forget_pairs(self, chunk: Chunk) -> Chunk:
         """Identifiers seen together now may belong to someone new (a cookie signing in)."""
-        self.analytics.forget(k for row in chunk.pairs for k in (row["a_key"], row["b_key"]))
+        self.analytics.seen_together((row["a_key"], row["b_key"]) for row in chunk.pairs)
         return chunk
 
     def report(self, result: BatchResult) -> None:

@@ -34,15 +34,17 @@ class FieldCipher:
     def __init__(self, keys: KeyStore, hash_key: bytes) -> None:
         self.keys = keys
         self._hash_key = hash_key
+        self._mac = hmac.new(hash_key, digestmod=hashlib.sha256)  # keyed once, copied per use
 
     def key_id(self, kind: str, subject: str) -> str:
         """The data-key id of a subject (`record` or `customer`)."""
-        return subject_key_id(self._hash_key, kind, subject)
+        return subject_key_id(self._hash_key, kind, subject, self._mac)
 
     def blocking_hash(self, name: str, value: str) -> str:
         """Keyed hash of a blocking key (equal values stay equal, nothing else is kept)."""
-        message = f"block:{name}:{value}".encode()
-        return "h" + hmac.new(self._hash_key, message, hashlib.sha256).hexdigest()[:40]
+        mac = self._mac.copy()
+        mac.update(f"block:{name}:{value}".encode())
+        return "h" + mac.hexdigest()[:40]
 
     def seal(self, kind: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[str | None]:
         """One token per (subject, attributes); None where every attribute is missing."""

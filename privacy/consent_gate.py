@@ -41,7 +41,8 @@ class AnalyticsGate:
         self.purpose = purpose
         self.identity_ttl = identity_ttl
         self._now = clock
-        self._people: dict[str, tuple[tuple[str, ...], float]] = {}  # key -> customers
+        # key -> (customers, through its own records?, when read)
+        self._people: dict[str, tuple[tuple[str, ...], bool, float]] = {}
         self._persons: dict[str, tuple[Consent | None, float]] = {}  # customer -> latest
         self._anonymous: dict[str, Consent | None] = {}  # key without a customer -> latest
         self._version: int | None = None  # the consent clock as last seen
@@ -130,29 +131,55 @@ class AnalyticsGate:
         stale = [
             k
             for k in set(keys)
-            if (found := self._people.get(k)) is None or now - found[1] > self.identity_ttl
+            if (found := self._people.get(k)) is None or now - found[2] > self.identity_ttl
         ]
         if not stale:
             return
         people = await self.service.people(stale)
         for key in stale:
-            customers = people.get(key, ())
+            customers, direct = people.get(key, ((), False))
             old = self._people.get(key)
             if old is not None and old[0] != customers:
                 for customer in {*old[0], *customers}:  # their identifiers changed
                     self._persons.pop(customer, None)
-            self._people[key] = (customers, now)
+            self._people[key] = (customers, direct, now)
             if customers:
                 self._anonymous.pop(key, None)
 
     def forget(self, keys: Iterable[str]) -> None:
-        """Identity around these keys is changing (the pipeline is writing SEEN_WITH pairs or
-        records for them): read who they belong to again, and those people's decisions."""
+        """Identity around these keys is changing (the pipeline is writing records for
+        them): read who they belong to again, and those people's decisions."""
         for key in keys:
-            found = self._people.pop(key, None)
-            for customer in found[0] if found else ():
+            found = self._people.get(key)
+            if found is None:
+                continue
+            for customer in found[0]:
                 self._persons.pop(customer, None)
+            # Stale, not gone: reading it again compares, and drops the decisions of whoever
+            # it belongs to now.
+            self._people[key] = (found[0], found[1], float("-inf"))
             self._anonymous.pop(key, None)
+
+    def seen_together(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """The pipeline is writing these SEEN_WITH pairs. An identifier no record holds
+        belongs to the one customer the identifiers seen with it lead to through their
+        records; a pair changes that only when its partner's customers (through records, or
+        unknown) are not already exactly its own. Those are read again (`forget`)."""
+        changed: set[str] = set()
+        for a, b in pairs:
+            for key, partner in ((a, b), (b, a)):
+                mine, theirs = self._people.get(key), self._people.get(partner)
+                if mine is not None and mine[1]:
+                    continue  # held by a record: a pair changes nothing
+                if theirs is not None and not theirs[1]:
+                    continue  # the partner is held by no record: it leads nowhere
+                if mine is not None and theirs is not None and theirs[0] == mine[0]:
+                    continue  # already theirs
+                if mine is not None:
+                    changed.add(key)
+                for customer in theirs[0] if theirs is not None else ():
+                    self._persons.pop(customer, None)  # it may join their identifiers
+        self.forget(changed)
 
 
 def _latest(decisions: list[tuple[str, Consent]]) -> Consent | None:

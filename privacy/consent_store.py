@@ -245,24 +245,25 @@ class ConsentService:
         found = await self.customer_decisions(ids, wanted)
         return {i: effective(found.get(i, []), self.defaults, wanted) for i in ids}
 
-    async def people(self, keys: Collection[str]) -> dict[str, tuple[str, ...]]:
+    async def people(self, keys: Collection[str]) -> dict[str, tuple[tuple[str, ...], bool]]:
         """Per identifier key that belongs to someone, the customers whose effective consent
-        its decisions count for: those whose records hold it, else the one customer the
-        identifiers seen with it lead to. The first is its owner (`owning_customer`)."""
-        result: dict[str, tuple[str, ...]] = {}
+        its decisions count for, and whether through records: the customers whose records
+        hold it (True), else the one customer the identifiers seen with it lead to (False).
+        The first is its owner (`owning_customer`)."""
+        result: dict[str, tuple[tuple[str, ...], bool]] = {}
         for chunk in _chunks(sorted(set(keys))):
             for row in await self.store.read("consent/identifier_owners", {"keys": chunk}):
                 direct = sorted(str(c) for c in row["direct_ids"] or [] if c)
                 via = sorted(str(c) for c in row["via_ids"] or [] if c)
                 if direct:
-                    result[str(row["key"])] = tuple(direct)
+                    result[str(row["key"])] = (tuple(direct), True)
                 elif len(via) == 1:
-                    result[str(row["key"])] = (via[0],)
+                    result[str(row["key"])] = ((via[0],), False)
         return result
 
     async def owners(self, keys: Collection[str]) -> dict[str, str]:
         """The customer of each identifier key that has one (`owning_customer`)."""
-        return {key: found[0] for key, found in (await self.people(keys)).items()}
+        return {key: found[0][0] for key, found in (await self.people(keys)).items()}
 
     async def own_decisions(
         self, subjects: Collection[str], purposes: Sequence[str] = PURPOSES

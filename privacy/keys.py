@@ -133,10 +133,12 @@ class KeyStore:
             master_id, wrapped = self.keyring.wrap(key_id, data_key)
             rows.append((key_id, master_id, wrapped, now))
             created[key_id] = AESGCM(data_key)
-        # OR IGNORE: another process may have created the same key meanwhile; reload then.
+        # OR IGNORE: another process may have created the same key meanwhile; use theirs.
         self._db.execute("BEGIN IMMEDIATE")
-        self._db.executemany("INSERT OR IGNORE INTO data_keys VALUES (?, ?, ?, ?)", rows)
+        cursor = self._db.executemany("INSERT OR IGNORE INTO data_keys VALUES (?, ?, ?, ?)", rows)
         self._db.execute("COMMIT")
+        if cursor.rowcount == len(rows):
+            return created
         return {**created, **self._load(list(key_ids))}
 
     def shred(self, key_ids: Iterable[str]) -> int:
@@ -191,8 +193,9 @@ class KeyStore:
         self._db.close()
 
 
-def subject_key_id(hash_key: bytes, kind: str, subject: str) -> str:
+def subject_key_id(hash_key: bytes, kind: str, subject: str, keyed: hmac.HMAC | None = None) -> str:
     """The data-key id of a subject (`record`/`customer` + its key): a keyed hash, so the
-    key store alone does not tell whose keys it holds."""
-    digest = hmac.new(hash_key, f"data-key:{kind}:{subject}".encode(), hashlib.sha256)
-    return f"{kind[0]}{digest.hexdigest()[:32]}"
+    key store alone does not tell whose keys it holds (`keyed`: the same key, prepared)."""
+    mac = keyed.copy() if keyed is not None else hmac.new(hash_key, digestmod=hashlib.sha256)
+    mac.update(f"data-key:{kind}:{subject}".encode())
+    return f"{kind[0]}{mac.hexdigest()[:32]}"

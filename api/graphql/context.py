@@ -16,7 +16,6 @@ from gnn.serving import RecommendationService
 from graph.port import GraphStore
 from identity.steward import StewardService
 from ingestion.pseudonymise import Pseudonymiser
-from nba.consent import ConsentLookup
 from nba.service import NextBestActionService
 from privacy.consent_store import ConsentService
 from privacy.erasure import ErasureService
@@ -40,7 +39,6 @@ class GraphQLServices:
     nba: NextBestActionService
     erasure: ErasureService
     access: AccessExport
-    nba_consent: ConsentLookup  # a subject's consent (customer id or identifier key)
 
 
 class GraphQLContext(BaseContext):

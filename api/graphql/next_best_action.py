@@ -173,7 +173,7 @@ async def for_customer(
     memberships, rows, consent, _ = await asyncio.gather(
         loaders.segments.load(customer_id),
         _pooled_interactions(info, customer_id),
-        services.nba_consent(customer_id),
+        _consent(info, customer_id, None),
         service.items.ensure(services.store),
     )
     profile = build_profile(
@@ -212,8 +212,14 @@ async def for_visitor(
     service = services.nba
     rows, consent, _ = await asyncio.gather(
         loaders.interactions.load(key),
-        services.nba_consent(key),
+        _consent(info, None, key),
         service.items.ensure(services.store),
     )
     profile = build_profile(key, rows, category_of=service.items.get)
     return _answer(service, profile, context, consent)
+
+
+async def _consent(info: Info, customer_id: str | None, key: str | None) -> Consent:
+    """The subject's effective consent as `purpose -> bool`, through the request's consent
+    loader (shared with `consents` and recommendations: no extra read)."""
+    return (await info.context.consent.of(customer_id, key)).allows

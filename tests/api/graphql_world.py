@@ -23,6 +23,7 @@ from gnn.training import train_graphsage
 from graph.port import GraphStore
 from graph.queries import Cypher
 from ingestion.file_import import FileKind, import_file
+from privacy.consent_store import ConsentService
 
 HASH_KEY = SecretStr("test-key-test-key-test-key")
 KEYS: dict[ApiRole, str] = {
@@ -62,18 +63,24 @@ async def _pick(store: GraphStore, world_dir: Path) -> tuple[list[str], str, str
         Cypher(
             "MATCH (c:Customer)<-[:BELONGS_TO]-(r:Record)-[:HAS_ID]->(i:Identifier)"
             "-[:INTERACTED]->(:Item) WITH c, count(DISTINCT r) AS records, count(i) AS n "
-            "WHERE records >= 2 RETURN c.id AS id ORDER BY n DESC, id LIMIT 3"
+            "WHERE records >= 2 RETURN c.id AS id ORDER BY n DESC, id LIMIT 30"
         )
     )
-    customers = [str(r["id"]) for r in rows]
-    anonymous = await store.read(
+    # Only people who consent to personalisation get personalised recommendations.
+    consent, purpose = ConsentService(store), ["personalisation"]
+    candidates = [str(r["id"]) for r in rows]
+    allowed = await consent.of_customers(candidates, purpose)
+    customers = [c for c in candidates if allowed[c].allows(purpose[0])][:3]
+    cookies = await store.read(
         Cypher(
             "MATCH (i:Identifier {type: 'cookie'})-[:INTERACTED]->(:Item) "
             "OPTIONAL MATCH (i)<-[:HAS_ID]-(r:Record) OPTIONAL MATCH (i)-[:SEEN_WITH]-(s) "
             "WITH i, count(r) AS held, count(s) AS seen WHERE held = 0 AND seen = 0 "
-            "RETURN i.value AS value ORDER BY value LIMIT 1"
+            "RETURN i.value AS value ORDER BY value LIMIT 30"
         )
     )
+    own = await consent.of_identifiers([f"cookie:{r['value']}" for r in cookies], purpose)
+    anonymous = [r for r in cookies if own[f"cookie:{r['value']}"].allows(purpose[0])]
     owners = await store.read(
         Cypher("MATCH (r:Record)-[:BELONGS_TO]->(c:Customer) RETURN r.key AS key, c.id AS id")
     )

@@ -19,7 +19,8 @@ async def test_the_access_export_holds_the_person_and_is_audited(
     assert len(exported["records"]) >= 2
     assert all(r["key"] and "pii" not in r for r in exported["records"])
     assert any(r.get("first_name") for r in exported["records"])  # decrypted for the person
-    assert exported["identifiers"] and exported["interactions"]
+    assert exported["identifiers"]
+    assert exported["interactions"]
     log = (await gql_client.data(AUDIT, {"action": "export"}, role="steward"))["auditLog"]
     assert log[0]["subjectId"] == customer
     assert log[0]["after"]["counts"]["records"] == len(exported["records"])

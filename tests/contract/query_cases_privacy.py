@@ -206,3 +206,17 @@ async def _find_keys(store: GraphStore) -> None:
     found = await store.read("suppression/find_keys", {"keys": ["email:h1", "email:h1", "x"]})
     assert found == [{"key": "email:h1"}]
     assert await store.read("suppression/find_keys", {"keys": []}) == []
+
+
+@case("consent/clock")
+async def _clock(store: GraphStore) -> None:
+    assert await store.read("consent/clock") == [{"version": 0}], "no change yet"
+
+
+@case("consent/bump_clock")
+async def _bump_clock(store: GraphStore) -> None:
+    await store.write("consent/bump_clock")
+    await store.write("consent/bump_clock")
+    assert await store.read("consent/clock") == [{"version": 2}]
+    counts = {r["label"]: r["count"] for r in await store.read("stats/node_counts")}
+    assert counts["ConsentClock"] == 1
