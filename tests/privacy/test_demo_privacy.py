@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from prometheus_client import generate_latest
 
 from customer_graph.runtime import build_pipeline, erasure_service, graph_store
 from customer_graph.settings import Settings
@@ -188,26 +189,36 @@ async def test_erasure_leaves_no_trace_and_late_events_are_suppressed(
         assert hits == [], (sorted(hits), where, receipt)
         assert chosen not in set(GnnRegistry(settings.gnn_model_dir).current().ids()[0])  # type: ignore[union-attr]
 
-        # A late event for an erased identifier is suppressed, not stored.
-        if anonymous:
-            pipeline = build_pipeline(settings, store)
-            try:
-                late = {
+        # Late events for an erased identifier are suppressed, not stored: one that would
+        # re-create the cookie and its interaction, and one that writes nothing to the graph.
+        assert anonymous
+        pipeline = build_pipeline(settings, store)
+        try:
+            late = [
+                {
                     "schema_version": 1,
-                    "event_id": "late-after-erasure-1",
-                    "type": "product_view",  # would re-create the cookie and its interaction
+                    "event_id": f"late-after-erasure-{n}",
+                    "type": kind,
                     "occurred_at": "2026-11-23T10:00:00Z",
                     "identifiers": {"anonymous_id": anonymous[0]},
-                    "properties": {"item_id": "I-85123A"},
+                    "properties": properties,
                 }
-                message = RawMessage(json.dumps(late).encode(), "test:late-event")
-                result = await pipeline.ingest_events([message])
-            finally:
-                pipeline.close()
-            # Logged on arrival, then dropped at apply time and purged from the log.
-            assert result.rejected == 0
-            after = {
-                "graph": (await _dump(store)).encode(),
-                "event_log": (settings.ingest_dir / "events.sqlite3").read_bytes(),
-            }
-            assert _hits(after, [*needles, "late-after-erasure-1"]) == []
+                for n, (kind, properties) in enumerate(
+                    [("product_view", {"item_id": "I-85123A"}), ("page_view", {"page": "/"})]
+                )
+            ]
+            messages = [RawMessage(json.dumps(e).encode(), "test:late-event") for e in late]
+            result = await pipeline.ingest_events(messages)
+        finally:
+            pipeline.close()
+        assert result.suppressed == 2
+        after = {
+            "graph": (await _dump(store)).encode(),
+            "event_log": (settings.ingest_dir / "events.sqlite3").read_bytes(),
+        }
+        assert _hits(after, [*needles, "late-after-erasure-0", "late-after-erasure-1"]) == []
+        # Nor do the metrics this process exposes (the ingestion and privacy-gate counters
+        # the late events moved): names of operations and outcomes only.
+        metrics = generate_latest()
+        assert b"cg_privacy_gate_total" in metrics
+        assert _hits({"metrics": metrics}, [*needles, *_raw_contacts(world)]) == []
