@@ -143,6 +143,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=64, help="open connections at most")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="API worker processes")
     args = parser.parse_args()
     if not (args.data_dir / "models" / "gnn" / "current").is_file():
         raise SystemExit(f"no promoted recommendation model under {args.data_dir}: run make demo")
@@ -156,7 +157,16 @@ def main() -> None:
         "OPENBLAS_NUM_THREADS": "1",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "customer_graph", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "customer_graph",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -166,7 +176,13 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    result = {"benchmark": "api", **figures, "target_p99_ms": 25.0, "machine": machine_info()}
+    result = {
+        "benchmark": "api",
+        **figures,
+        "workers": args.workers,
+        "target_p99_ms": 25.0,
+        "machine": machine_info(),
+    }
     print(json.dumps(result))
 
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.fastapi import GraphQLRouter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -73,6 +74,10 @@ def build_schema(
     max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, max_tokens: int = MAX_TOKENS
 ) -> strawberry.Schema:
     """The API's schema with its limits and error masking."""
+    limits: list[type[ASTValidationRule]] = [
+        depth_rule(max_depth, None),
+        aliases_rule(max_aliases),
+    ]
     return ApiSchema(
         query=Query,
         mutation=Mutation,
@@ -81,8 +86,10 @@ def build_schema(
             # same few documents over and over (a small saving; benchmarks/RESULTS.md).
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            # The depth and alias rules are built once per schema, not per request: a new
+            # rule class per request would miss the validation cache on every request
+            # (strawberry's limiter extensions build one in their constructor).
+            lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             MaskInternalErrors,
         ],
