@@ -83,6 +83,7 @@ class KeyStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=30000")  # API workers and consumers share it
         self._db.execute("PRAGMA secure_delete=ON")  # shredded keys are overwritten on disk
         self._db.executescript(_SCHEMA)
         os.chmod(path, 0o600)
