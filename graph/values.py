@@ -10,8 +10,20 @@ NOT_DRIVER_TYPE: Any = object()
 DriverHook = Callable[[Any], Any]
 
 
+# Exact types that are plain already: checked first, by identity, because every value of
+# every row read passes here (subclasses and driver types take the general path below).
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value: Any, hook: DriverHook) -> Any:
     """A value with every driver type replaced by dicts, lists and stdlib types."""
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return value
+    if kind is dict:
+        return {str(k): plain(v, hook) for k, v in value.items()}
+    if kind is list:
+        return [plain(v, hook) for v in value]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     converted = hook(value)

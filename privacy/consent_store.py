@@ -245,6 +245,14 @@ class ConsentService:
         found = await self.customer_decisions(ids, wanted)
         return {i: effective(found.get(i, []), self.defaults, wanted) for i in ids}
 
+    def effective_of_rows(
+        self, rows: Iterable[Mapping[str, Any]], purposes: Sequence[str] = PURPOSES
+    ) -> EffectiveConsent:
+        """Effective consent from decision rows already read (`subject`, `purpose`,
+        `granted`, `source`, `at`), e.g. by a query that reads a customer's whole view."""
+        wanted = [check_purpose(p) for p in purposes]
+        return effective([_consent(row) for row in rows], self.defaults, wanted)
+
     async def people(self, keys: Collection[str]) -> dict[str, tuple[tuple[str, ...], bool]]:
         """Per identifier key that belongs to someone, the customers whose effective consent
         its decisions count for, and whether through records: the customers whose records

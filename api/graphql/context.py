@@ -10,6 +10,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from strawberry.fastapi import BaseContext
 
 from api.graphql.consent_loaders import ConsentLoaders
+from api.graphql.customer_view import CustomerViews
 from api.graphql.loaders import Loaders
 from api.graphql.permissions import Principal, UnknownApiKey, principal_for
 from gnn.serving import RecommendationService
@@ -50,6 +51,7 @@ class GraphQLContext(BaseContext):
         self.services = services
         self.loaders = Loaders(services.store, services.segments)
         self.consent = ConsentLoaders(services.consent)
+        self.views = CustomerViews(self.loaders, self.consent)
 
 
 Info = strawberry.Info[GraphQLContext, None]

@@ -13,6 +13,7 @@ import strawberry
 
 from api.graphql.consent import PurposeConsent, consents_of, personalisation_allowed
 from api.graphql.context import Info
+from api.graphql.customer_view import CustomerLoad, view_needs
 from api.graphql.customers import (
     MAX_CUSTOMERS,
     Customer,
@@ -28,6 +29,13 @@ from gnn.serving.model_users import model_user, owning_customer
 from graph.model import IdentifierType
 
 READ = Operation.CUSTOMER_READ
+
+
+def _views(info: Info) -> CustomerLoad | None:
+    """The whole-view loader when the customer selection reads past the node."""
+    selections = info.selected_fields[0].selections if info.selected_fields else []
+    needs = view_needs(selections)
+    return info.context.views.loader(needs.interactions).load if needs.view else None
 
 
 def identifier_key(info: Info, kind: IdentifierType, value: str) -> str:
@@ -58,7 +66,7 @@ class Visitor:
         """Null for an anonymous identifier."""
         if self.customer_id is None:
             return None
-        return await load_customer(info.context.loaders, self.customer_id, follow=True)
+        return await load_customer(info.context.loaders, self.customer_id, True, _views(info))
 
     @field("This identifier's own interactions, per type.")
     async def interaction_summary(self, info: Info) -> list[InteractionSummary]:
@@ -103,15 +111,17 @@ class CustomerQuery:
         self, info: Info, id: strawberry.ID, follow_merges: bool = True
     ) -> Customer | None:
         """Null when no customer has this id."""
-        return await load_customer(info.context.loaders, str(id), follow_merges)
+        return await load_customer(info.context.loaders, str(id), follow_merges, _views(info))
 
     @guarded(READ, f"Several customers by id (at most {MAX_CUSTOMERS}), in the order asked.")
     async def customers(self, info: Info, ids: list[strawberry.ID]) -> list[Customer | None]:
         """One batched read for all of them."""
         if len(ids) > MAX_CUSTOMERS:
             raise BadRequest(f"ids: at most {MAX_CUSTOMERS}")
-        loaders = info.context.loaders  # gathered, so the loader sees every id in one tick
-        return list(await asyncio.gather(*(load_customer(loaders, str(i), True) for i in ids)))
+        loaders, views = info.context.loaders, _views(info)
+        # gathered, so the loader sees every id in one tick
+        found = await asyncio.gather(*(load_customer(loaders, str(i), True, views) for i in ids))
+        return list(found)
 
     @guarded(READ, "The customer behind a raw identifier (an email, a login, a cookie…).")
     async def customer_by_identifier(
@@ -121,7 +131,7 @@ class CustomerQuery:
         customer_id = await customer_id_of(info, identifier_key(info, type, value))
         if customer_id is None:
             return None
-        return await load_customer(info.context.loaders, customer_id, follow=True)
+        return await load_customer(info.context.loaders, customer_id, True, _views(info))
 
     @guarded(READ, "Whoever is behind a raw identifier, known or anonymous.")
     async def visitor(self, info: Info, type: IdentifierType, value: str) -> Visitor:

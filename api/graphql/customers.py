@@ -18,6 +18,7 @@ import strawberry
 
 from api.graphql.consent import PurposeConsent, consents_of, personalisation_allowed
 from api.graphql.context import Info
+from api.graphql.customer_view import CustomerLoad
 from api.graphql.loaders import IdentifierRow, ItemInteraction, Loaders
 from api.graphql.memberships import SegmentMembership, membership_of
 from api.graphql.next_best_action import NbaContext, NextBestAction, for_customer
@@ -257,11 +258,15 @@ def customer_of(node: dict[str, Any]) -> Customer:
     )
 
 
-async def load_customer(loaders: Loaders, customer_id: str, follow: bool) -> Customer | None:
-    """A customer by id; with `follow`, a retired id resolves to the one it merged into."""
-    node = await loaders.customers.load(customer_id)
+async def load_customer(
+    loaders: Loaders, customer_id: str, follow: bool, view: CustomerLoad | None = None
+) -> Customer | None:
+    """A customer by id; with `follow`, a retired id resolves to the one it merged into.
+    With `view`, each node comes with its whole view (one read; see `customer_view`)."""
+    load = loaders.customers.load if view is None else view
+    node = await load(customer_id)
     for _ in range(MAX_MERGE_HOPS if follow else 0):
         if node is None or node.get("status") != "retired" or not node.get("merged_into"):
             break
-        node = await loaders.customers.load(str(node["merged_into"]))
+        node = await load(str(node["merged_into"]))
     return None if node is None else customer_of(node)

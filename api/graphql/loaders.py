@@ -67,7 +67,8 @@ def _identifier(row: Row) -> IdentifierRow:
     return IdentifierRow(str(row["key"]), str(row["type"]), str(row["value"]))
 
 
-def _interaction(row: Row) -> ItemInteraction:
+def interaction_of(row: Row) -> ItemInteraction:
+    """An interaction from its row (`interactions/by_identifiers` columns)."""
     return ItemInteraction(
         identifier_key=str(row["id_key"]),
         item_id=str(row["item_id"]),
@@ -97,11 +98,18 @@ class Loaders:
             _grouped("identifiers/seen_with_customers", "ids", "customer_id", _identifier, store)
         )
         self.interactions: DataLoader[str, list[ItemInteraction]] = DataLoader(
-            _grouped("interactions/by_identifiers", "keys", "id_key", _interaction, store)
+            _grouped("interactions/by_identifiers", "keys", "id_key", interaction_of, store)
         )
         self.items: DataLoader[str, dict[str, Any] | None] = DataLoader(self._items)
         self.segments: DataLoader[str, list[Membership]] = DataLoader(self._segments)
         self._changed: dict[int, DataLoader[str, list[ItemInteraction]]] = {}
+        self._pooled: dict[str, list[ItemInteraction]] = {}
+
+    def prime_interactions(self, by_key: dict[str, list[ItemInteraction]]) -> None:
+        """Every interaction of these identifiers, read with a customer's view: later loads
+        (and `changed_since` over them) need no read."""
+        self.interactions.prime_many(by_key)
+        self._pooled.update(by_key)
 
     async def _customers(self, ids: list[str]) -> list[dict[str, Any] | None]:
         rows = await self.store.read("customers/get_customers", {"ids": list(ids)})
@@ -130,7 +138,10 @@ class Loaders:
 
     async def changed_since(self, keys: Sequence[str], since: int) -> list[ItemInteraction]:
         """The interactions of several identifiers changed after `since` (epoch ms), one
-        batch per distinct `since` (in practice: the served model's data time)."""
+        batch per distinct `since` (in practice: the served model's data time); none when
+        all their interactions were read with the customer's view already."""
+        if all(key in self._pooled for key in keys):
+            return [row for key in keys for row in self._pooled[key] if row.last_at > since]
         loader = self._changed.get(since)
         if loader is None:
 
@@ -138,7 +149,7 @@ class Loaders:
                 groups: dict[str, list[ItemInteraction]] = defaultdict(list)
                 params = {"keys": list(batch), "since": since}
                 for row in await self.store.read("interactions/changed_since", params):
-                    groups[str(row["id_key"])].append(_interaction(row))
+                    groups[str(row["id_key"])].append(interaction_of(row))
                 return [groups.get(key, []) for key in batch]
 
             loader = self._changed[since] = DataLoader(load)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from api.app import create_app
+from api.graphql import customer_queries
 from tests.api.conftest import CountingStore, FakeIngestor, GraphQL, error_codes, serving
 from tests.api.graphql_world import GraphQLWorld
 
@@ -69,7 +72,10 @@ async def test_a_frontend_gets_the_reduced_profile_and_no_lineage(
 
 
 async def test_listing_customers_reads_the_store_once_per_batch(
-    gql_client: GraphQL, gql_store: CountingStore, gql_world: GraphQLWorld
+    gql_client: GraphQL,
+    gql_store: CountingStore,
+    gql_world: GraphQLWorld,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     query = """query($ids: [ID!]!) { customers(ids: $ids) {
       id records { key identifiers { key } } identifiers { key }
@@ -80,6 +86,13 @@ async def test_listing_customers_reads_the_store_once_per_batch(
     assert [c["id"] for c in listed[:-1]] == gql_world.customers
     assert listed[-1] is None
     assert sum(len(c["records"]) for c in listed[:-1]) >= 2 * len(gql_world.customers)
+    assert gql_store.reads == ["customers/view"], (
+        "one read for the batch, whatever the number of customers, records and identifiers"
+    )
+    gql_store.reads.clear()
+    monkeypatch.setattr(customer_queries, "_views", lambda info: None)  # field by field
+    by_loaders = await gql_client.data(query, {"ids": [*gql_world.customers, "no-such-id"]})
+    assert by_loaders == data, "the view answers what the field loaders answer"
     assert sorted(gql_store.reads) == sorted(
         [
             "customers/get_customers",
@@ -88,7 +101,41 @@ async def test_listing_customers_reads_the_store_once_per_batch(
             "identifiers/seen_with_customers",
             "interactions/by_identifiers",
         ]
-    ), "one read per loader, whatever the number of customers, records and identifiers"
+    ), "without the view: one read per loader"
+
+
+FRONT_PAGE = """query($id: ID!) { customer(id: $id) {
+  id profile { city country } segments { segmentId } consents { purpose granted }
+  identifiers { key } records { key }
+  recommendations(first: 5) { source items { itemId score } } } }"""
+
+
+async def test_a_front_page_query_reads_one_view_and_answers_what_the_loaders_answer(
+    gql_client: GraphQL,
+    gql_store: CountingStore,
+    gql_world: GraphQLWorld,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for customer in gql_world.customers:
+        gql_store.reads.clear()
+        viewed = await gql_client.data(FRONT_PAGE, {"id": customer}, role="frontend")
+        assert gql_store.reads[0] == "customers/view"
+        assert set(gql_store.reads[1:]) <= {"interactions/changed_since"}, "then what changed"
+        assert viewed["customer"]["identifiers"]
+        assert viewed["customer"]["consents"]
+        with monkeypatch.context() as patch:
+            patch.setattr(customer_queries, "_views", lambda info: None)
+            gql_store.reads.clear()
+            by_loaders = await gql_client.data(FRONT_PAGE, {"id": customer}, role="frontend")
+            assert len(gql_store.reads) > 1
+        assert viewed == by_loaders
+    gql_store.reads.clear()
+    small = "query($id: ID!) { customer(id: $id) { id profile { city } segments { name } } }"
+    await gql_client.data(small, {"id": gql_world.customers[0]}, role="frontend")
+    assert sorted(gql_store.reads) == [
+        "customers/get_customers",
+        "segments/segments_of_customers",
+    ], "no view for the node and its segments"
 
 
 async def test_a_customer_is_found_by_a_raw_email_hashed_like_ingestion_does(

@@ -73,7 +73,8 @@ async def test_it_adds_no_graph_read_to_the_customer_query(
     without = sorted(gql_store.reads)
     gql_store.reads.clear()
     await gql_client.data(FRONTEND, variables, role="frontend")
-    assert sorted(gql_store.reads) == without
+    assert set(gql_store.reads) <= set(without), "its interactions come with the customer view"
+    assert len(gql_store.reads) <= len(without)
 
 
 async def test_an_anonymous_visitor_gets_an_action_from_the_context(

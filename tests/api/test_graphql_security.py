@@ -174,8 +174,8 @@ async def test_depth_is_limited() -> None:
 async def test_internal_errors_are_masked_and_logged_with_the_request_id(
     gql_client: GraphQL, gql_store: CountingStore, gql_world: GraphQLWorld, caplog: Any
 ) -> None:
-    gql_store.fail_on = "records/by_customers"
-    query = "query($id: ID!) { customer(id: $id) { id records { key } } }"
+    gql_store.fail_on = "segments/segments_of_customers"
+    query = "query($id: ID!) { customer(id: $id) { id segments { name } } }"
     response = await gql_client.post(query, {"id": gql_world.customers[0]})
     answer = response.json()
     [error] = answer["errors"]

@@ -11,7 +11,8 @@ import tests.contract.query_cases_identity
 import tests.contract.query_cases_more
 import tests.contract.query_cases_privacy
 import tests.contract.query_cases_segments
-import tests.contract.query_cases_steward  # noqa: F401  (registers its cases)
+import tests.contract.query_cases_steward
+import tests.contract.query_cases_views  # noqa: F401  (registers its cases)
 from graph.port import GraphStore
 from graph.queries import QueryCatalog
 from tests.contract.query_cases import CASES
