@@ -32,6 +32,23 @@ def _string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# Per key tuple (a batch's rows share one), a `{`a`:%s,`b`:%s}` template: keys checked and
+# formatted once per shape, then each row is one %-format of its encoded values.
+_templates: dict[tuple[Any, ...], str] = {}
+_MAX_SHAPES = 4096
+
+
+def _map(value: dict[Any, Any]) -> str:
+    keys = tuple(value)
+    template = _templates.get(keys)
+    if template is None:
+        template = "{" + ",".join(f"`{_key(k).replace('%', '%%')}`:%s" for k in keys) + "}"
+        if len(_templates) < _MAX_SHAPES:
+            _templates[keys] = template
+    fast = _FAST
+    return template % tuple([fast.get(type(v), encode)(v) for v in value.values()])
+
+
 def encode(value: Any) -> str:
     """One parameter value as a Cypher literal."""
     kind = type(value)
@@ -48,7 +65,7 @@ def encode(value: Any) -> str:
     if value is None:
         return "null"
     if kind is dict:
-        return "{" + ",".join(f"`{_key(k)}`:{encode(v)}" for k, v in value.items()) + "}"
+        return _map(value)
     if kind is list or kind is tuple:
         return "[" + ",".join(map(encode, value)) + "]"
     # Subclasses (StrEnum, IntEnum, OrderedDict …) take the slow, general path.
@@ -65,6 +82,16 @@ def encode(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return encode(list(value))
     raise TypeError(f"parameter value of type {kind.__name__} cannot be sent to FalkorDB")
+
+
+def _float(value: float) -> str:
+    if not math.isfinite(value):
+        raise ValueError(f"parameter value {value!r}: not a finite number")
+    return repr(value)
+
+
+# Exact type -> encoder, for the values of maps (the rows of a batch write).
+_FAST: dict[type, Any] = {str: _string, int: int.__repr__, float: _float}
 
 
 def params_header(params: Mapping[str, Any] | None) -> str:
