@@ -34,6 +34,8 @@ VIEW_FIELDS = frozenset(
 )
 # Loads a customer node by id (its view primed on the way).
 CustomerLoad = Callable[[str], Awaitable[dict[str, Any] | None]]
+# The view's interaction lists, position by position.
+INTERACTION_COLUMNS = ("id_key", "item_id", "type", "count", "first_at", "last_at", "weight")
 # Customer fields that pool every interaction of the customer's identifiers.
 POOLING_FIELDS = frozenset({"nextBestAction", "interactionSummary"})
 
@@ -120,5 +122,7 @@ class CustomerViews:
                 identifier.key: [] for group in [*held.values(), seen] for identifier in group
             }
             for entry in row["interactions"] or []:
-                pooled.setdefault(str(entry["id_key"]), []).append(interaction_of(entry))
+                pooled.setdefault(str(entry[0]), []).append(
+                    interaction_of(dict(zip(INTERACTION_COLUMNS, entry, strict=True)))
+                )
             loaders.prime_interactions(pooled)

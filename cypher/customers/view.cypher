@@ -62,9 +62,10 @@ CALL {
   WITH DISTINCT key
   OPTIONAL MATCH (i:Identifier {key: key})-[x:INTERACTED]->(it:Item)
   WITH i, x, it ORDER BY i.key, it.id, x.type
+  // Positional (the columns of interactions/by_identifiers, in order): the many rows of a
+  // long history parse faster as lists than as maps.
   RETURN collect(CASE WHEN x IS NULL THEN NULL
-                 ELSE {id_key: i.key, item_id: it.id, type: x.type, count: x.count,
-                       first_at: x.first_at, last_at: x.last_at, weight: x.weight} END)
+                 ELSE [i.key, it.id, x.type, x.count, x.first_at, x.last_at, x.weight] END)
     AS interactions
 }
 RETURN id, c AS customer, records, held, seen, merged_from, memberships, consents, interactions

@@ -21,6 +21,8 @@ from tests.contract.query_cases_privacy import customer_with_identifiers, decisi
 from tests.contract.query_cases_segments import members_of
 
 PURPOSES = ["analytics", "personalisation", "marketing"]
+# The view's interaction lists are positional: interactions/by_identifiers' columns.
+COLUMNS = ("id_key", "item_id", "type", "count", "first_at", "last_at", "weight")
 
 
 async def _separately(store: GraphStore, customer_id: str) -> dict[str, Any]:
@@ -81,7 +83,8 @@ async def _view(store: GraphStore) -> None:
         consents = sorted(
             {(c["subject"], c["purpose"], c["granted"], c["at"]) for c in view["consents"]}
         )
-        assert {**view, "consents": consents} == {
+        interactions = [dict(zip(COLUMNS, entry, strict=True)) for entry in view["interactions"]]
+        assert {**view, "consents": consents, "interactions": interactions} == {
             **expected,
             "id": customer_id,
             "merged_from": ["OLD"] if customer_id == "C1" else [],
@@ -89,7 +92,7 @@ async def _view(store: GraphStore) -> None:
     c1 = got["C1"]
     assert [r["key"] for r in c1["records"]] == ["crm:1", "crm:3"]
     assert [s["key"] for s in c1["seen"]] == ["cookie:c1"]
-    pairs = [(i["id_key"], i["item_id"]) for i in c1["interactions"]]
+    pairs = [(entry[0], entry[1]) for entry in c1["interactions"]]
     assert pairs == [
         ("cookie:c1", "B"),
         ("login:u1", "A"),
