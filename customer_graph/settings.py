@@ -202,6 +202,13 @@ class Settings(BaseSettings):
         ge=0.0,
         description="How often the API checks for next-best-action state saved by `nba update`.",
     )
+    segments_on_ingest: bool = Field(
+        default=True,
+        description="Re-evaluate rule and RFM segments of customers each HTTP/Kafka batch touched.",
+    )
+    segment_cluster_k_min: int = Field(default=2, ge=2, description="Fewest behaviour clusters.")
+    segment_cluster_k_max: int = Field(default=8, ge=2, description="Most behaviour clusters.")
+    segment_cluster_seed: int = Field(default=42, description="Seed of behaviour clustering.")
 
     api_keys: dict[str, ApiRole] = Field(
         default_factory=dict,
@@ -259,6 +266,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "identity_review_threshold: must not be above identity_auto_merge_threshold"
             )
+        if self.segment_cluster_k_min > self.segment_cluster_k_max:
+            raise ValueError("segment_cluster_k_min: must not be above segment_cluster_k_max")
         return self
 
     @property

@@ -66,6 +66,9 @@ class IngestPipeline:
         self._writer_lock = ProcessLock(Path(f"{log.path}.apply.lock"))
         # Called with the keys of records just written (incremental identity resolution).
         self.on_records_written: Callable[[list[str]], Awaitable[object]] | None = None
+        # Called with the identifier keys of events just applied (segment re-evaluation).
+        self.on_events_applied: Callable[[list[str]], Awaitable[object]] | None = None
+        self._touched: set[str] = set()
         # Consent recording, suppressed identifiers and withdrawn analytics consent.
         self.privacy = PrivacyGate(store, log)
 
@@ -141,11 +144,14 @@ class IngestPipeline:
         async with self._apply_lock():
             await self._apply_pending(prepared.chunks)
         self.privacy.report(prepared.result)
+        await self._events_applied()
 
     async def recover(self) -> int:
         """Apply events the log holds but the graph has not seen (after a crash)."""
         async with self._apply_lock():
-            return await self._apply_pending([])
+            applied = await self._apply_pending([])
+        await self._events_applied()
+        return applied
 
     async def _cursor(self) -> int:
         rows = await self.store.read("ingest/get_cursor", {"id": self.log.log_id})
@@ -188,6 +194,18 @@ class IngestPipeline:
                 f"event log {self.log.log_id}: cursor was {now}, not {cursor}, when applying "
                 f"up to {chunk.last_seq}; another writer moved it (nothing was applied)"
             )
+        if self.on_events_applied is not None:
+            self._touched.update(row["id_key"] for row in chunk.interactions)
+            self._touched.update(row[k] for row in chunk.pairs for k in ("a_key", "b_key"))
+
+    async def _events_applied(self) -> None:
+        """Hand the identifier keys applied since the last call to `on_events_applied`."""
+        keys, self._touched = sorted(self._touched), set()
+        if keys and self.on_events_applied is not None:
+            try:
+                await self.on_events_applied(keys)
+            except Exception:  # the events are applied; the next evaluation catches up
+                log.exception("the hook after %d applied identifiers failed", len(keys))
 
     def _apply_lock(self) -> ProcessLock:
         return self._writer_lock

@@ -94,6 +94,15 @@ class EventProperties(TypedDict):
     granted: Annotated[bool | None, Field(default=None)]
 
 
+def _no_properties() -> EventProperties:
+    """The properties of an event that sent none: every key present, None (as a sent but
+    empty object validates to), so that later steps can index them."""
+    return EventProperties(
+        item_id=None, price=None, quantity=None, currency=None, query=None, session_id=None,
+        order_id=None, purpose=None, granted=None,
+    )  # fmt: skip
+
+
 @with_config(ConfigDict(extra="forbid"))
 class EventV1(TypedDict):
     """A behavioural event (schema version 1)."""
@@ -103,7 +112,7 @@ class EventV1(TypedDict):
     type: EventType
     occurred_at: AwareDatetime
     identifiers: EventIdentifiers
-    properties: Annotated[EventProperties, Field(default_factory=dict)]
+    properties: Annotated[EventProperties, Field(default_factory=_no_properties)]
     source: Annotated[OptText, Field(max_length=64)]
 
 

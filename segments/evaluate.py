@@ -58,6 +58,30 @@ def evaluate(condition: Condition, facts: CustomerFacts, now_ms: int) -> bool:
     )
 
 
+def longest_window(condition: Condition) -> int:
+    """The longest window (ms) of the condition's event conditions (0: none has one)."""
+    if isinstance(condition, AllCondition | AnyCondition):
+        parts = condition.all if isinstance(condition, AllCondition) else condition.any
+        return max((longest_window(part) for part in parts), default=0)
+    if isinstance(condition, NotCondition):
+        return longest_window(condition.not_)
+    if isinstance(condition, EventCondition):
+        return condition.window or 0
+    return 0
+
+
+def categories_named(condition: Condition) -> set[str]:
+    """The categories the condition's event conditions name, lower-cased."""
+    if isinstance(condition, AllCondition | AnyCondition):
+        parts = condition.all if isinstance(condition, AllCondition) else condition.any
+        return set().union(*(categories_named(part) for part in parts))
+    if isinstance(condition, NotCondition):
+        return categories_named(condition.not_)
+    if isinstance(condition, EventCondition) and condition.category is not None:
+        return {condition.category.strip().lower()}
+    return set()
+
+
 def uses_rfm(condition: Condition) -> bool:
     """Whether a condition refers to RFM segments (evaluating it needs RFM scores)."""
     if isinstance(condition, AllCondition | AnyCondition):

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graph.port import GraphStore
-from segments.evaluate import evaluate
+from segments.evaluate import categories_named, evaluate, longest_window
 from segments.facts import CustomerFacts
+from segments.membership_writes import Key, write_differences
 from segments.reads import active_customer_pages, load_facts
 from segments.rfm import RFM_SEGMENTS, RfmModel
 from segments.rules import SegmentDefinition, parse_definition
 
 RFM_PREFIX = "rfm:"
-Key = tuple[str, str]  # (customer id, segment id)
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,13 @@ def rfm_segment_id(name: str) -> str:
 
 def _now() -> int:
     return int(time.time() * 1000)
+
+
+def _detail(rules: Sequence[SegmentDefinition], now: int) -> tuple[int, set[str]]:
+    """What the rules need to see: aggregates one by one from their longest window back
+    from now, and the categories they name."""
+    since = now - max((longest_window(rule.rule) for rule in rules), default=0)
+    return since, set().union(*(categories_named(rule.rule) for rule in rules))
 
 
 class SegmentService:
@@ -149,17 +156,19 @@ class SegmentService:
 
     async def rules(self, ids: Sequence[str] | None = None) -> list[SegmentDefinition]:
         """The stored rule definitions (all, or those of `ids`)."""
-        return [
-            parse_definition(info.definition)
-            for info in await self.list_segments(ids)
-            if info.kind == "rule"
-        ]
+        params = {"ids": None if ids is None else list(ids)}
+        rows = await self.store.read("segments/rule_definitions", params)
+        return [parse_definition(str(r["definition"])) for r in rows]
 
-    async def population(self) -> list[CustomerFacts]:
-        """Facts of every active customer."""
+    async def population(
+        self, since: int | None = None, categories: Collection[str] | None = None
+    ) -> list[CustomerFacts]:
+        """Facts of every active customer (aggregates before `since` summed, None: all of
+        them; only `categories` kept, None: every one; see `segments.reads`)."""
         found: list[CustomerFacts] = []
+        since = self.clock() + 1 if since is None else since
         async for page in active_customer_pages(self.store, self.batch_size):
-            found.extend(await load_facts(self.store, page))
+            found.extend(await load_facts(self.store, page, since, categories))
         return found
 
     async def evaluate_all(
@@ -173,7 +182,7 @@ class SegmentService:
         rfm_ids = [rfm_segment_id(n) for n in RFM_SEGMENTS]
         if segment_ids is not None:
             rfm_ids = [s for s in rfm_ids if s in segment_ids]
-        facts = await self.population()
+        facts = await self.population(*_detail(rules, now))
         self.rfm_model = RfmModel.fit(facts, now)
         desired = self._desired(facts, rules, bool(rfm_ids), now)
         targets = [r.id for r in rules] + rfm_ids
@@ -195,10 +204,10 @@ class SegmentService:
         now = self.clock() if now is None else now
         if self.rfm_model is None:
             await self.ensure_rfm_segments()
-            self.rfm_model = RfmModel.fit(await self.population(), now)
+            self.rfm_model = RfmModel.fit(await self.population(now + 1, ()), now)
         rules = await self.rules()
-        active = await self._active_among(ids)
-        facts = await load_facts(self.store, [cid for cid in ids if cid in active])
+        since, categories = _detail(rules, now)
+        facts = await load_facts(self.store, ids, since, categories, active_only=True)
         desired = self._desired(facts, rules, True, now)
         targets = {r.id for r in rules} | {rfm_segment_id(n) for n in RFM_SEGMENTS}
         existing = {
@@ -210,10 +219,6 @@ class SegmentService:
         report = await self._apply(desired, existing, now)
         report.customers = len(facts)
         return report
-
-    async def _active_among(self, ids: Sequence[str]) -> set[str]:
-        rows = await self.store.read("customers/get_customers", {"ids": list(ids)})
-        return {str(r["id"]) for r in rows if (r["customer"].get("status") or "active") == "active"}
 
     def _desired(
         self, facts: list[CustomerFacts], rules: list[SegmentDefinition], rfm: bool, now: int
@@ -233,15 +238,5 @@ class SegmentService:
     async def _apply(
         self, desired: dict[Key, float], existing: dict[Key, float], now: int
     ) -> EvaluationReport:
-        gone = [{"customer_id": c, "segment_id": s} for c, s in existing if (c, s) not in desired]
-        changed = [
-            {"customer_id": c, "segment_id": s, "since": now, "score": score}
-            for (c, s), score in desired.items()
-            if existing.get((c, s)) != score
-        ]
-        if gone:
-            await self.store.write_batch("segments/remove_memberships", gone)
-        if changed:
-            await self.store.write_batch("segments/set_memberships", changed)
-        added = sum(1 for key in desired if key not in existing)
-        return EvaluationReport(now=now, added=added, removed=len(gone))
+        added, removed = await write_differences(self.store, desired, existing, now)
+        return EvaluationReport(now=now, added=added, removed=removed)

@@ -20,12 +20,15 @@ class SegmentMembership:
     """The segment's id, kind and name, when the customer entered it and the score."""
 
     segment_id: strawberry.ID
-    kind: str = strawberry.field(description="`rule` or `rfm`.")
+    kind: str = strawberry.field(description="`rule`, `rfm`, `cluster` or `lookalike`.")
     name: str
     since: datetime | None = strawberry.field(
         description="The evaluation that first put the customer in (kept while they stay)."
     )
-    score: float = strawberry.field(description="1.0 for a rule; R·100 + F·10 + M for RFM.")
+    score: float = strawberry.field(
+        description="1.0 for a rule; R·100 + F·10 + M for RFM; closeness to the centroid for a "
+        "cluster; cosine to the seed for a lookalike."
+    )
 
 
 def membership_of(found: Membership) -> SegmentMembership:

@@ -49,11 +49,14 @@ class Operation(StrEnum):
     SEGMENTS_READ = "segments.read"  # segments, their members, a customer's segments
     SEGMENTS_DEFINE = "segments.define"  # defineSegment
     SEGMENTS_EVALUATE = "segments.evaluate"  # evaluateSegments
+    SEGMENTS_LOOKALIKE = "segments.lookalike"  # buildLookalike (from GNN embeddings)
     NBA_READ = "nba.read"  # nextBestAction of customers and visitors
     CONSENT_READ = "consent.read"  # a customer's or visitor's consent per purpose
     CONSENT_WRITE = "consent.write"  # setConsent
     PRIVACY_ERASE = "privacy.erase"  # eraseCustomer (the privacy officer)
     PRIVACY_EXPORT = "privacy.export"  # exportCustomerData (right of access)
+    INGEST_EVENTS = "ingest.events"  # submitEvents (site and app tracking)
+    INGEST_RECORDS = "ingest.records"  # submitRecords (CRM and account sources)
 
 
 _F, _S, _A, _M = Role.FRONTEND, Role.STEWARD, Role.ADMIN, Role.ML
@@ -72,12 +75,17 @@ MATRIX: Mapping[Operation, frozenset[Role]] = {
     Operation.SEGMENTS_READ: frozenset({_F, _S, _A, _M}),
     Operation.SEGMENTS_DEFINE: frozenset({_S, _A}),
     Operation.SEGMENTS_EVALUATE: frozenset({_S, _A}),
+    Operation.SEGMENTS_LOOKALIKE: frozenset({_S, _A, _M}),
     Operation.NBA_READ: frozenset({_F, _S, _A}),
     # The frontend records a customer's own banner choice on their behalf; ml never sees it.
     Operation.CONSENT_READ: frozenset({_F, _S, _A}),
     Operation.CONSENT_WRITE: frozenset({_F, _S, _A}),
     Operation.PRIVACY_ERASE: frozenset({_A}),
     Operation.PRIVACY_EXPORT: frozenset({_A}),
+    # Behavioural events come from the site (frontend); source records are system-of-record
+    # data that create and change identities: integrations with the admin key only.
+    Operation.INGEST_EVENTS: frozenset({_F, _A}),
+    Operation.INGEST_RECORDS: frozenset({_A}),
 }
 
 

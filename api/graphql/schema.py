@@ -20,16 +20,18 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
-from strawberry.fastapi import GraphQLRouter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.graphql.consent import ConsentMutation
-from api.graphql.context import GraphQLContext, get_context
+from api.graphql.context import get_context
 from api.graphql.customer_queries import CustomerQuery
 from api.graphql.errors import MaskInternalErrors
+from api.graphql.ingest_mutations import IngestMutation
 from api.graphql.models import ModelsMutation, ModelsQuery
+from api.graphql.operation_metrics import OperationMetrics
 from api.graphql.privacy import PrivacyMutation, PrivacyQuery
+from api.graphql.router import JsonErrorsGraphQLRouter
 from api.graphql.segments import SegmentsMutation, SegmentsQuery
 from api.graphql.steward import StewardMutation, StewardQuery
 from api.graphql.steward_customer import StewardCustomerQuery
@@ -56,7 +58,14 @@ Query = merge_types(
 )
 Mutation = merge_types(
     "Mutation",
-    (ModelsMutation, StewardMutation, SegmentsMutation, ConsentMutation, PrivacyMutation),
+    (
+        ModelsMutation,
+        StewardMutation,
+        SegmentsMutation,
+        ConsentMutation,
+        PrivacyMutation,
+        IngestMutation,
+    ),
 )
 
 
@@ -82,6 +91,8 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         extensions=[
+            # Outermost: times the whole operation and sees the errors as the client does.
+            OperationMetrics,
             # Parsed and validated documents are cached by query text: a frontend sends the
             # same few documents over and over (a small saving; benchmarks/RESULTS.md).
             lambda: ParserCache(maxsize=1024),
@@ -101,8 +112,8 @@ def sdl(schema: strawberry.Schema | None = None) -> str:
     return (schema or build_schema()).as_str() + "\n"
 
 
-def graphql_router(schema: strawberry.Schema | None = None) -> GraphQLRouter[GraphQLContext, None]:
+def graphql_router(schema: strawberry.Schema | None = None) -> JsonErrorsGraphQLRouter:
     """The `/graphql` endpoint: POST (and GET for queries) plus GraphiQL in a browser."""
-    return GraphQLRouter(
+    return JsonErrorsGraphQLRouter(
         schema or build_schema(), context_getter=get_context, graphql_ide="graphiql"
     )

@@ -1,5 +1,7 @@
 """Segments: their definitions, a segment's members (cursor-paginated customers), and the
-mutations that define rule segments and evaluate memberships (`SegmentService`).
+mutations that define rule segments, evaluate memberships (`SegmentService`) and build
+lookalike audiences from the served model's embeddings (`LookalikeService`, composed by
+`customer_graph.runtime`). Behaviour clusters are `cluster:<n>` segments of `segments`.
 
 A customer's own segments are `Customer.segments` (`api.graphql.customers`, through the
 request's segments loader). Annotations: see `api.graphql.customers`.
@@ -17,10 +19,12 @@ from strawberry.scalars import JSON
 
 from api.graphql.context import Info
 from api.graphql.customers import Customer, customer_of
-from api.graphql.errors import BadRequest, NotFound
+from api.graphql.errors import BadRequest, ModelUnavailable, NotFound
 from api.graphql.permissions import Operation, guarded, guarded_mutation
 from api.graphql.steward import PageInfo
+from customer_graph.runtime import lookalike_service
 from graph.model import from_millis
+from segments.lookalike import EmbeddingsUnavailable, LookalikeReport
 from segments.rfm import RFM_SEGMENTS
 from segments.service import EvaluationReport, SegmentInfo, rfm_segment_id
 
@@ -52,7 +56,10 @@ class SegmentMemberEdge:
     cursor: str
     node: Customer
     since: datetime | None = strawberry.field(description="The evaluation that first put it in.")
-    score: float = strawberry.field(description="1.0 for a rule; R·100 + F·10 + M for RFM.")
+    score: float = strawberry.field(
+        description="1.0 for a rule; R·100 + F·10 + M for RFM; closeness to the centroid "
+        "(1 / (1 + distance)) for a cluster; cosine to the seed for a lookalike."
+    )
 
 
 @strawberry.type(description="A page of a segment's members, in customer id order.")
@@ -63,12 +70,14 @@ class SegmentMemberConnection:
     page_info: PageInfo
 
 
-@strawberry.type(description="A rule segment or one of the ten named RFM segments.")
+@strawberry.type(
+    description="A rule segment, a named RFM segment, a behaviour cluster or a lookalike audience."
+)
 class Segment:
     """A stored segment: its definition and members."""
 
     id: strawberry.ID
-    kind: str = strawberry.field(description="`rule` or `rfm`.")
+    kind: str = strawberry.field(description="`rule`, `rfm`, `cluster` or `lookalike`.")
     name: str
     description: str
     definition: JSON = strawberry.field(
@@ -152,11 +161,45 @@ def evaluation_of(report: EvaluationReport) -> SegmentEvaluation:
     )
 
 
+@strawberry.type(description="A lookalike audience just built, and who could not be compared.")
+class LookalikeAudience:
+    """The segment (`lookalike:<seed>:<size>`) and the counts of the build."""
+
+    segment: Segment
+    members: int = strawberry.field(description="Customers in the audience (at most `size`).")
+    seed_members: int
+    seed_without_embedding: int = strawberry.field(
+        description="Seed members skipped: the served model has no embedding for them."
+    )
+    candidates: int = strawberry.field(description="Active non-seed customers compared.")
+    candidates_without_embedding: int = strawberry.field(
+        description="Active non-seed customers skipped for want of an embedding."
+    )
+    model_version: str
+    added: int
+    removed: int
+
+
+def audience_of(report: LookalikeReport, found: SegmentInfo) -> LookalikeAudience:
+    """The GraphQL view of a lookalike build."""
+    return LookalikeAudience(
+        segment=segment_of(found),
+        members=report.members,
+        seed_members=report.seed_members,
+        seed_without_embedding=report.seed_without_embedding,
+        candidates=report.candidates,
+        candidates_without_embedding=report.candidates_without_embedding,
+        model_version=report.model_version,
+        added=report.added,
+        removed=report.removed,
+    )
+
+
 @strawberry.type
 class SegmentsQuery:
     """Root fields of the segments domain."""
 
-    @guarded(READ, "Every segment (rule and RFM), by id.")
+    @guarded(READ, "Every segment (rule, RFM, behaviour cluster, lookalike), by id.")
     async def segments(self, info: Info) -> list[Segment]:
         """One read, with member counts."""
         return [segment_of(s) for s in await info.context.services.segments.list_segments()]
@@ -204,3 +247,28 @@ class SegmentsMutation:
             if unknown:
                 raise NotFound(f"segmentIds: no segment {unknown[0]!r}")
         return evaluation_of(await service.evaluate_all(segment_ids=segment_ids))
+
+    @guarded_mutation(
+        Operation.SEGMENTS_LOOKALIKE,
+        "Build (or rebuild) `lookalike:<seed>:<size>`: the `size` active customers outside the "
+        "seed segment whose embeddings in the served recommendation model are closest to the "
+        "seed's (cosine to its centroid); customers without an embedding are skipped.",
+    )
+    async def build_lookalike(
+        self, info: Info, seed_segment_id: strawberry.ID, size: int
+    ) -> LookalikeAudience:
+        """NOT_FOUND for an unknown seed, BAD_REQUEST for a bad size or a seed without any
+        embedded member, MODEL_NOT_AVAILABLE without a served model."""
+        services = info.context.services
+        builder = lookalike_service(services.segments, services.recommendations)
+        try:
+            report = await builder.build(str(seed_segment_id), size)
+        except KeyError as unknown:
+            raise NotFound(str(unknown.args[0])) from None
+        except ValueError as bad:
+            raise BadRequest(str(bad)) from None
+        except EmbeddingsUnavailable as missing:
+            raise ModelUnavailable(str(missing)) from None
+        found = await services.segments.get(report.segment_id)
+        assert found is not None, "the build just wrote it"
+        return audience_of(report, found)

@@ -32,11 +32,14 @@ EXPECTED: dict[Operation, set[str]] = {
     Operation.SEGMENTS_READ: {F, S, A, M},
     Operation.SEGMENTS_DEFINE: {S, A},
     Operation.SEGMENTS_EVALUATE: {S, A},
+    Operation.SEGMENTS_LOOKALIKE: {S, A, M},
     Operation.NBA_READ: {F, S, A},
     Operation.CONSENT_READ: {F, S, A},
     Operation.CONSENT_WRITE: {F, S, A},
     Operation.PRIVACY_ERASE: {A},
     Operation.PRIVACY_EXPORT: {A},
+    Operation.INGEST_EVENTS: {F, A},
+    Operation.INGEST_RECORDS: {A},
 }
 DENIED = {"FORBIDDEN", "UNAUTHENTICATED"}
 
@@ -93,6 +96,10 @@ PROBES: dict[Operation, tuple[str, Callable[[dict[str, Any]], bool]]] = {
         'mutation { evaluateSegments(segmentIds: ["no-such-segment"]) { added } }',
         _granted,
     ),
+    Operation.SEGMENTS_LOOKALIKE: (  # an unknown seed: NOT_FOUND once permitted
+        'mutation { buildLookalike(seedSegmentId: "no-such-segment", size: 5) { members } }',
+        _granted,
+    ),
     Operation.NBA_READ: (
         "query($id: ID!) { customer(id: $id) { nextBestAction { id } } }",
         _granted,
@@ -115,6 +122,8 @@ PROBES: dict[Operation, tuple[str, Callable[[dict[str, Any]], bool]]] = {
         'mutation { exportCustomerData(customerId: "nope", reason: "probe") }',
         _granted,
     ),
+    Operation.INGEST_EVENTS: ("mutation { submitEvents(events: []) { accepted } }", _granted),
+    Operation.INGEST_RECORDS: ("mutation { submitRecords(records: []) { accepted } }", _granted),
 }
 
 

@@ -1,5 +1,6 @@
 """GraphQL segments on the resolved world: define a rule segment, evaluate it, page through
-its members, a customer's segments (one read per batch), bad definitions, refusals."""
+its members, a customer's segments (one read per batch), bad definitions, refusals;
+behaviour clusters as segments; lookalike audiences from the served GraphSAGE model."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import numpy as np
 import pytest
 
+from gnn.serving import load_version
 from graph.queries import Cypher
+from segments.cluster_segments import ClusterSegments
+from segments.clusters import ClusterConfig
 from segments.rfm import RFM_SEGMENTS
+from segments.service import SegmentService
 from tests.api.conftest import CountingStore, GraphQL, error_codes
 from tests.api.graphql_world import GraphQLWorld
 
@@ -24,6 +30,11 @@ MEMBERS = """query($id: ID!, $first: Int!, $after: String) { segment(id: $id) {
     pageInfo { hasNextPage endCursor } } } }"""
 CUSTOMER_SEGMENTS = """query($ids: [ID!]!) { customers(ids: $ids) {
   id segments { segmentId kind name since score } } }"""
+LOOKALIKE = """mutation($seed: ID!, $size: Int!) { buildLookalike(seedSegmentId: $seed,
+  size: $size) { members seedMembers seedWithoutEmbedding candidates
+  candidatesWithoutEmbedding modelVersion added removed
+  segment { id kind name description definition memberCount
+    members(first: 100) { edges { score node { id } } } } } }"""
 
 
 @pytest.fixture(autouse=True)
@@ -235,3 +246,85 @@ async def test_the_deepest_segment_document_fits_the_depth_limit(gql_client: Gra
     data = await gql_client.data(deepest, role="steward")
     [edge] = data["segment"]["members"]["edges"]
     assert edge["node"]["records"], "eight levels, and the limit (MAX_DEPTH) let it run"
+
+
+async def test_behaviour_clusters_are_segments(
+    gql_client: GraphQL, gql_store: CountingStore
+) -> None:
+    report = await ClusterSegments(SegmentService(gql_store), ClusterConfig(2, 4)).recompute()
+    listed = (await gql_client.data("{ segments { id kind name description memberCount } }"))[
+        "segments"
+    ]
+    assert [s["id"] for s in listed] == [f"cluster:{n}" for n in range(report.k)]
+    assert {s["kind"] for s in listed} == {"cluster"}
+    assert sum(s["memberCount"] for s in listed) == report.customers
+    assert [s["description"] for s in listed] == [c.description for c in report.clusters]
+    [largest] = (await gql_client.data(MEMBERS, {"id": "cluster:0", "first": 1}))["segment"][
+        "members"
+    ]["edges"]
+    assert 0 < largest["score"] <= 1, "closeness to the centroid"
+    mine = await gql_client.data(CUSTOMER_SEGMENTS, {"ids": [largest["node"]["id"]]})
+    [membership] = mine["customers"][0]["segments"]
+    assert (membership["segmentId"], membership["kind"]) == ("cluster:0", "cluster")
+
+
+async def test_build_lookalike_from_the_served_model(
+    gql_client: GraphQL, gql_store: CountingStore, gql_world: GraphQLWorld
+) -> None:
+    await gql_client.data(EVALUATE, {"ids": None}, role="steward")  # RFM segments, the seeds
+    listed = (await gql_client.data("{ segments { id memberCount } }"))["segments"]
+    seed = max(listed, key=lambda s: (s["memberCount"], s["id"]))["id"]
+    seed_ids = {
+        str(r["customer_id"])
+        for r in await gql_store.read("segments/memberships", {"segment_ids": [seed]})
+    }
+    built = (await gql_client.data(LOOKALIKE, {"seed": seed, "size": 5}, role="ml"))[
+        "buildLookalike"
+    ]
+    model = load_version(gql_world.settings.gnn_model_dir)
+    assert built["modelVersion"] == model.version == gql_world.versions[-1]
+    embedded = {u for u in model.user_ids if not u.startswith("identifier:")}
+    assert built["seedMembers"] == len(seed_ids)
+    assert built["seedWithoutEmbedding"] == len(seed_ids - embedded)
+    segment = built["segment"]
+    assert (segment["id"], segment["kind"]) == (f"lookalike:{seed}:5", "lookalike")
+    assert built["members"] == segment["memberCount"] == built["added"] == 5
+    edges = segment["members"]["edges"]
+    chosen = {e["node"]["id"]: e["score"] for e in edges}
+    assert not set(chosen) & seed_ids, "nobody from the seed"
+    # The same cosines from the artifact itself: the 5 best non-seed customers.
+    unit = model.user_embeddings / np.linalg.norm(model.user_embeddings, axis=1, keepdims=True)
+    rows = [model.user_index[c] for c in sorted(seed_ids & embedded)]
+    centroid = unit[rows].mean(axis=0)
+    centroid /= np.linalg.norm(centroid)
+    active = {str(r["id"]) for r in await gql_store.read(
+        Cypher("MATCH (c:Customer) WHERE coalesce(c.status, 'active') = 'active' RETURN c.id AS id")
+    )}  # fmt: skip
+    others = sorted((active - seed_ids) & embedded)
+    assert built["candidates"] == len(others)
+    assert built["candidatesWithoutEmbedding"] == len(active - seed_ids - embedded)
+    scored = sorted(
+        ((c, float(unit[model.user_index[c]] @ centroid)) for c in others),
+        key=lambda cs: (-cs[1], cs[0]),
+    )
+    assert sorted(chosen) == sorted(c for c, _ in scored[:5])
+    for customer, score in scored[:5]:
+        assert chosen[customer] == pytest.approx(score, abs=1e-5)
+    again = (await gql_client.data(LOOKALIKE, {"seed": seed, "size": 5}, role="steward"))[
+        "buildLookalike"
+    ]
+    assert (again["added"], again["removed"], again["members"]) == (0, 0, 5)
+
+
+async def test_lookalike_arguments_are_checked(gql_client: GraphQL) -> None:
+    unknown = await gql_client(LOOKALIKE, {"seed": "nope", "size": 5}, role="admin")
+    assert error_codes(unknown) == ["NOT_FOUND"]
+    assert "seedSegmentId" in unknown["errors"][0]["message"]
+    definition = {"id": "gql-gb", "name": "GB", "rule": {"profile": "country", "equals": "GB"}}
+    await gql_client.data(DEFINE, {"d": json.dumps(definition)}, role="steward")
+    for size, field in ((0, "size"), (5, "seedSegmentId")):  # an empty seed: nobody to match
+        answer = await gql_client(LOOKALIKE, {"seed": "gql-gb", "size": size}, role="admin")
+        assert error_codes(answer) == ["BAD_REQUEST"]
+        assert answer["errors"][0]["message"].startswith(f"{field}:")
+    refused = await gql_client(LOOKALIKE, {"seed": "gql-gb", "size": 5}, role="frontend")
+    assert error_codes(refused) == ["FORBIDDEN"]

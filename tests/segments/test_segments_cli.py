@@ -15,6 +15,9 @@ from customer_graph import cli
 from customer_graph.commands import segments
 from customer_graph.settings import get_settings
 from graph.port import GraphStore
+from segments.service import SegmentService
+from tests.segments import behaviour_world
+from tests.segments.test_lookalike import served_model
 
 
 class Result:
@@ -25,18 +28,20 @@ class Result:
         self.stdout = stdout
 
 
-def _invoke(data_dir: Path, *args: str) -> Result:
+def _invoke(data_dir: Path, *args: str, graph: Path | None = None) -> Result:
     get_settings.cache_clear()
     try:
         env = {"CG_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+        if graph is not None:  # another data folder, the segment tests' store
+            env["CG_GRAPH_URL"] = f"falkordb-embedded://{graph}"
         result = CliRunner().invoke(segments.app, list(args), env=env)
     finally:
         get_settings.cache_clear()
     return Result(result.exit_code, result.output)
 
 
-async def _cli(data_dir: Path, *args: str) -> Result:
-    return await asyncio.to_thread(_invoke, data_dir, *args)
+async def _cli(data_dir: Path, *args: str, graph: Path | None = None) -> Result:
+    return await asyncio.to_thread(_invoke, data_dir, *args, graph=graph)
 
 
 def test_the_group_is_registered() -> None:
@@ -72,3 +77,34 @@ async def test_define_evaluate_list_members(
     assert members.stdout.splitlines() == ["C1\t1972-09-27T00:00:00+00:00\t1"]
     missing = await _cli(data_dir, "members", "nope")
     assert missing.returncode == 2
+
+
+async def test_clusters_every_and_lookalike(
+    store: GraphStore, segments_db: Path, tmp_path: Path
+) -> None:
+    await behaviour_world.write(store)
+    then = "1972-09-27T00:00:00"  # the world's day 1000
+    runs = await _cli(
+        tmp_path, "clusters", "--now", then, "--every", "0.01", "--runs", "2", graph=segments_db
+    )
+    assert runs.returncode == 0, runs.stdout
+    assert runs.stdout.count("clustered 18 customers into k=3") == 2, runs.stdout
+    assert "cluster:2  Cluster 2: " in runs.stdout
+    no_model = await _cli(tmp_path, "lookalike", "cluster:0", "--size", "3", graph=segments_db)
+    assert no_model.returncode == 2
+    assert "no version was promoted" in no_model.stdout
+    groups = {"browser": [1.0, 0.0, 0.0], "buyer": [0.0, 1.0, 0.0], "lapsed": [0.0, 0.0, 1.0]}
+    vectors = {cid: groups[g] for cid, g in behaviour_world.members().items()}
+    served_model(tmp_path / "models" / "gnn", vectors)
+    built = await _cli(tmp_path, "lookalike", "cluster:0", "--size", "3", graph=segments_db)
+    assert built.returncode == 0, built.stdout
+    assert "lookalike:cluster:0:3: 3 members" in built.stdout
+    assert "seed 6 members, 0 without an embedding skipped; 12 candidates" in built.stdout
+    segments = SegmentService(store)
+    seed = {m.customer_id for m in await segments.members("cluster:0")}
+    chosen = {m.customer_id for m in await segments.members("lookalike:cluster:0:3")}
+    assert len(chosen) == 3
+    assert not chosen & seed
+    unknown = await _cli(tmp_path, "lookalike", "nope", "--size", "3", graph=segments_db)
+    assert unknown.returncode == 2
+    assert "seedSegmentId: no segment 'nope'" in unknown.stdout
