@@ -12,6 +12,8 @@ with `RecommendationService` and times `--requests` requests per case after a wa
 - ``popularity_k20``: anonymous users (popularity fallback);
 - ``similar_items_k20``: cosine neighbours of an item.
 
+The artifact carries an ``item_bias`` array (added to user scores) unless ``--no-item-bias``.
+
 BLAS runs single-threaded unless ``OPENBLAS_NUM_THREADS`` is set (reported in the output).
 ``cpu_*`` is the calling thread's CPU time (insensitive to other load on a shared machine,
 but blind to BLAS worker threads). Last stdout line: one JSON object; ``p50_ms`` and
@@ -50,9 +52,10 @@ FEATURES = 256
 
 
 def synthetic_artifact(
-    n_items: int, n_users: int, dim: int, layers: int, seed: int
+    n_items: int, n_users: int, dim: int, layers: int, seed: int, item_bias: bool = True
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Arrays and meta of the right names, shapes and dtypes (values random, not trained)."""
+    """Arrays and meta of the right names, shapes and dtypes (values random, not trained);
+    with `item_bias`, a per-item score term like the shipped recipes' (log-popularity)."""
     rng = np.random.default_rng(seed)
     f32 = np.float32
     sizes = rng.dirichlet(np.full(CATEGORIES, 2.0))
@@ -83,6 +86,8 @@ def synthetic_artifact(
         "seen_indices": indices,
         "item_category_codes": codes,
     }
+    if item_bias:
+        arrays["item_bias"] = (0.1 * np.log1p(arrays["item_popularity"])).astype(f32)
     for layer in range(layers):
         arrays[f"user_layer_{layer}"] = matrix(n_users)
         arrays[f"item_layer_{layer}"] = matrix(n_items)
@@ -120,11 +125,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--no-item-bias", action="store_true", help="an artifact without the item_bias array"
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
 
     started = time.perf_counter()
-    arrays, meta = synthetic_artifact(args.items, args.users, args.dim, args.layers, args.seed)
+    arrays, meta = synthetic_artifact(
+        args.items, args.users, args.dim, args.layers, args.seed, not args.no_item_bias
+    )
     build_s = time.perf_counter() - started
     rng = np.random.default_rng(args.seed + 1)
     n = args.requests + args.warmup
@@ -180,6 +190,7 @@ def main() -> None:
                 "users": args.users,
                 "dim": args.dim,
                 "layers": args.layers,
+                "item_bias": not args.no_item_bias,
                 "p50_ms": main_case["p50_ms"],
                 "p99_ms": main_case["p99_ms"],
                 "target_p99_ms": 5.0,

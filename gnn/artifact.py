@@ -12,6 +12,7 @@ from gnn.artifact_contract import category_codes, seen_csr
 from gnn.inference import graph_of
 from gnn.interactions import Interactions
 from gnn.model import GraphSage
+from gnn.recency import user_recency
 
 
 def _array(tensor: torch.Tensor) -> np.ndarray:
@@ -22,6 +23,12 @@ def model_arrays(model: GraphSage, data: Interactions) -> dict[str, np.ndarray]:
     """Every array serving needs, computed over `data`'s whole graph with the trained weights:
     GraphSAGE is inductive, so the served embeddings include interactions that arrived after
     the training split without retraining."""
+    if model.user_feature is not None:
+        # Serving embeds new users from their items alone (`gnn.serving.inductive`): it has no
+        # user features, so such a model would serve unknown users inconsistently.
+        raise ValueError(
+            "user_category_features: models with user features cannot be exported for serving"
+        )
     graph = graph_of(model, data)
     model.eval()
     arrays: dict[str, np.ndarray] = {}
@@ -43,11 +50,18 @@ def model_arrays(model: GraphSage, data: Interactions) -> dict[str, np.ndarray]:
         else:
             arrays["item_feature_w"] = np.zeros((0, model.dim), np.float32)
             arrays["item_feature_b"] = np.zeros(model.dim, np.float32)
+        bias = model.score_bias()
+        arrays["item_bias"] = np.zeros(data.n_items, np.float32) if bias is None else _array(bias)
         arrays["unknown_user_x0"] = _array(model.unknown_user_x0)
         arrays["unknown_item_x0"] = _array(model.unknown_item_x0)
     popularity = np.bincount(data.items, minlength=data.n_items).astype(np.float32)
     arrays["item_popularity"] = popularity
     arrays["seen_indptr"], arrays["seen_indices"] = seen_csr(data.users, data.items, data.n_users)
+    if model.user_recency_half_life_days > 0:
+        # The user neighbour-mean weights, in seen_csr order (pairs sorted by user, item).
+        weights = user_recency(data, model.user_recency_half_life_days)
+        order = np.lexsort((data.items, data.users))
+        arrays["seen_weights"] = weights[order].astype(np.float32)
     codes, _ = category_codes(data.item_categories, data.n_items)
     arrays["item_category_codes"] = codes
     return arrays
@@ -65,6 +79,7 @@ def artifact_meta(data: Interactions, model: GraphSage) -> dict[str, Any]:
         "combine": model.combine,
         "normalize_output": model.normalize_output,
         "user_ids_learned": model.user_ids,
+        "user_recency_half_life_days": model.user_recency_half_life_days,
         "categories": categories,
         "interactions": len(data),
         # Interactions after this (epoch ms) are news to the served embeddings.

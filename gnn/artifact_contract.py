@@ -4,10 +4,14 @@ are checked (numpy only).
 The model the arrays describe (bipartite user-item GraphSAGE, fixed contract): layer 0 is
 ``item x⁰ = E_item[i] + F[i] @ item_feature_w + item_feature_b`` and ``user x⁰ = E_user[u]``;
 for ``l < L`` each side takes the unweighted mean of its neighbours' ``x^l`` (zero without
-neighbours): ``x^{l+1} = act_l(mean @ Wn.T + bn + x^l @ Ws.T)``, ``act_l`` = ``activation``
-for ``l < L-1`` and identity for the last layer; the final embedding is the mean of
+neighbours; a user's mean is weighted by ``seen_weights`` when meta
+``user_recency_half_life_days`` > 0, see `gnn.recency.user_recency`):
+``x^{l+1} = act_l(mean @ Wn.T + bn + x^l @ Ws.T)``, ``act_l`` = ``activation`` for
+``l < L-1`` and identity for the last layer; the final embedding is the mean of
 ``x⁰..x^L`` (``combine: "mean"``) or ``x^L`` (``"last"``), L2-normalised when
-``normalize_output`` is true; score = inner product.
+``normalize_output`` is true; score(u, i) = inner product + ``item_bias[i]`` (the optional
+``item_bias`` array: the learned per-item term and popularity prior of the decoder, zero
+when absent; it ranks a user's items, item-to-item similarity does not use it).
 
 `required_arrays` names the arrays of ``arrays.npz``; `artifact_problems` checks their
 shapes, dtypes and values against the counts and the contract fields of ``meta.json``.
@@ -111,6 +115,11 @@ def artifact_problems(
         "seen_indptr": (n_users + 1,),
         "item_category_codes": (n_items,),
     }
+    if "item_bias" in arrays:
+        expected["item_bias"] = (n_items,)
+    weighted = float(contract.get("user_recency_half_life_days") or 0.0) > 0
+    if weighted and "seen_weights" not in arrays:
+        problems.append("meta user_recency_half_life_days > 0 needs the seen_weights array")
     for layer in range(layers):
         expected[f"user_layer_{layer}"] = (n_users, dim)
         expected[f"item_layer_{layer}"] = (n_items, dim)
@@ -130,6 +139,12 @@ def artifact_problems(
     for name in ("seen_indptr", "seen_indices"):
         if arrays[name].dtype != np.int64:
             problems.append(f"{name} is {arrays[name].dtype}, expected int64")
+    if "seen_weights" in arrays:
+        weights = arrays["seen_weights"]
+        if weights.dtype != np.float32 or weights.shape != arrays["seen_indices"].shape:
+            problems.append("seen_weights must be float32, one per seen_indices entry")
+        elif not (np.isfinite(weights).all() and np.all(weights > 0)):
+            problems.append("seen_weights must be finite and positive")
     if arrays["item_category_codes"].dtype != np.int32:
         problems.append(f"item_category_codes is {arrays['item_category_codes'].dtype}, not int32")
     if problems:

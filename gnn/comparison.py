@@ -81,6 +81,25 @@ def embedding_scores(users: np.ndarray, items: np.ndarray) -> Callable[[np.ndarr
     return lambda batch: users[batch] @ items.T
 
 
+def train_and_score(
+    split: Split, config: GnnConfig, progress: Callable[[str], None] | None = None
+) -> tuple[TrainingRun, dict[str, float]]:
+    """Train GraphSAGE on `split.train` (early stop on valid NDCG@20), score it on test."""
+    say = progress or (lambda _message: None)
+
+    def validate(users: np.ndarray, items: np.ndarray) -> float:
+        scores = embedding_scores(users, items)
+        return ranking_metrics(scores, split, ks=(20,), on="valid")[MAIN_METRIC]
+
+    def on_epoch(epoch: int, row: dict[str, float]) -> None:
+        figures = ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch")
+        say(f"graphsage epoch {epoch}: {figures}")
+
+    run = train_graphsage(split.train, config, validate, on_epoch)
+    users, items = run.scoring_embeddings()
+    return run, ranking_metrics(embedding_scores(users, items), split, ks=KS)
+
+
 def compare(
     data: Interactions,
     config: GnnConfig,
@@ -93,18 +112,8 @@ def compare(
     say = progress or (lambda _message: None)
     split = temporal_split(data)
     say(f"split: {len(split.train)} train, {len(split.valid)} valid, {len(split.test)} test")
-
-    def validate(users: np.ndarray, items: np.ndarray) -> float:
-        scores = embedding_scores(users, items)
-        return ranking_metrics(scores, split, ks=(20,), on="valid")[MAIN_METRIC]
-
-    def on_epoch(epoch: int, row: dict[str, float]) -> None:
-        figures = ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch")
-        say(f"graphsage epoch {epoch}: {figures}")
-
-    run = train_graphsage(split.train, config, validate, on_epoch)
-    users, items = run.embeddings()
-    metrics = {"graphsage": ranking_metrics(embedding_scores(users, items), split, ks=KS)}
+    run, graphsage = train_and_score(split, config, say)
+    metrics = {"graphsage": graphsage}
     fit_seconds = {"graphsage": run.seconds}
     for name, model in make_baselines(preset, baselines).items():
         started = time.perf_counter()

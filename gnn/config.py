@@ -27,6 +27,25 @@ class GnnConfig(BaseModel):
     user_ids: bool = True
     combine: Literal["mean", "last"] = "mean"
     normalize_output: bool = False
+    item_bias: bool = Field(False, description="A learned per-item term added to every score.")
+    popularity_prior: bool = Field(
+        False, description="Add w · log1p(item's training users) to every score, w learned."
+    )
+    user_category_features: Literal["none", "shares", "log_shares"] = Field(
+        "none", description="User x⁰ += their category shares (or log shares) projected."
+    )
+    recency_half_life_days: float = Field(
+        0.0, ge=0.0, description="Training targets weigh 0.5^(age/half-life); 0 = off."
+    )
+    recency_reference: Literal["global", "user"] = Field(
+        "global", description="Target ages count from the latest interaction of all or the user."
+    )
+    user_recency_half_life_days: float = Field(
+        0.0,
+        ge=0.0,
+        description="A user's neighbour mean weighs items 0.5^(days before their latest "
+        "interaction / half-life); 0 = unweighted.",
+    )
     loss: Literal["bpr", "softmax", "multinomial"] = "softmax"
     temperature: float = Field(0.2, gt=0.0)
     user_batch: int = Field(1024, ge=1)

@@ -62,6 +62,8 @@ def _erase_in(version: ModelVersion, erased: set[str]) -> int:
     arrays["seen_indptr"], arrays["seen_indices"] = seen_csr(
         renumber[owners[kept_seen]], indices[kept_seen], len(keep)
     )
+    if "seen_weights" in arrays:  # aligned with seen_indices; renumbering keeps the order
+        arrays["seen_weights"] = arrays["seen_weights"][kept_seen]
     contents = {ARRAYS_FILE: _npz(arrays)}
     contents[IDS_FILE] = json_bytes({"user_ids": [users[i] for i in keep], "item_ids": items})
     if (version.path / STATE_DICT_FILE).is_file():

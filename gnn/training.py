@@ -14,6 +14,8 @@ from torch import Tensor
 from gnn.config import GnnConfig
 from gnn.interactions import Interactions
 from gnn.model import GraphSage, GraphTensors, graph_tensors
+from gnn.recency import global_recency, user_recency
+from gnn.user_features import category_features
 
 # Validation score (e.g. NDCG@20) of user and item embeddings; higher is better.
 Validator = Callable[[np.ndarray, np.ndarray], float]
@@ -37,18 +39,61 @@ class TrainingRun:
             users, items = self.model(self.graph)
         return users.numpy().astype(np.float32), items.numpy().astype(np.float32)
 
+    def scoring_embeddings(self) -> tuple[np.ndarray, np.ndarray]:
+        """User and item tables whose inner product is the model's score: the embeddings, with
+        the item score bias (if any) as one more column (users get a column of ones)."""
+        users, items = self.embeddings()
+        bias = self.model.score_bias()
+        if bias is None:
+            return users, items
+        ones = np.ones((len(users), 1), np.float32)
+        column = bias.detach().numpy().astype(np.float32)[:, None]
+        return np.hstack([users, ones]), np.hstack([items, column])
+
+
+def recency(train: Interactions, config: GnnConfig) -> np.ndarray:
+    """Per edge 0.5^(age / half-life), age = time from its last interaction to the latest one
+    in `train` or of its user (`recency_reference`); ones when `recency_half_life_days` is 0."""
+    if config.recency_reference == "user":
+        return user_recency(train, config.recency_half_life_days)
+    return global_recency(train, config.recency_half_life_days)
+
+
+def user_edge_weights(data: Interactions, config: GnnConfig) -> np.ndarray | None:
+    """Weights of each user's neighbour mean (`user_recency_half_life_days`), None: unweighted."""
+    if config.user_recency_half_life_days <= 0:
+        return None
+    return user_recency(data, config.user_recency_half_life_days)
+
+
+def item_prior(train: Interactions, config: GnnConfig) -> np.ndarray | None:
+    """log1p of each item's training users (recency-weighted like the targets), or None."""
+    if not config.popularity_prior:
+        return None
+    counts = np.bincount(train.items, weights=recency(train, config), minlength=train.n_items)
+    prior: np.ndarray = np.log1p(counts).astype(np.float32)
+    return prior
+
+
+def _edge_weights(train: Interactions, config: GnnConfig) -> np.ndarray:
+    """log1p(weight)^power (ones at power 0), times the recency decay."""
+    weights: np.ndarray = np.log1p(train.weights.astype(np.float64)) ** config.weight_power
+    decayed: np.ndarray = weights * recency(train, config)
+    return decayed
+
 
 def _edge_sampler(train: Interactions, config: GnnConfig) -> np.ndarray:
     """Sampling probability of each training edge: heavier interactions are positives more
     often (log-damped, so one bulk order does not drown a user's other tastes)."""
-    weights = np.log1p(train.weights.astype(np.float64)) ** config.weight_power
+    weights = _edge_weights(train, config)
     probabilities: np.ndarray = weights / weights.sum()
     return probabilities
 
 
 def _targets(train: Interactions, config: GnnConfig) -> sp.csr_matrix:
-    """User x item target weights log1p(weight)^power (ones at power 0), rows summed."""
-    weights = np.log1p(train.weights.astype(np.float64)) ** config.weight_power
+    """User x item target weights log1p(weight)^power (ones at power 0) times the recency
+    decay, rows summed."""
+    weights = _edge_weights(train, config)
     matrix = sp.csr_matrix(
         (weights.astype(np.float32), (train.users, train.items)),
         shape=(train.n_users, train.n_items),
@@ -69,10 +114,19 @@ def _holdout(
     time), instead of echoing an edge it can see (EASE's zero diagonal, Mult-DAE's dropout)."""
     hidden = rng.random(len(train)) < config.edge_holdout
     kept = ~hidden
+    weights = user_edge_weights(train, config)
     step_graph = graph_tensors(
-        train.users[kept], train.items[kept], train.n_users, train.n_items, None
+        train.users[kept],
+        train.items[kept],
+        train.n_users,
+        train.n_items,
+        None,
+        None,
+        None if weights is None else weights[kept],
     )
-    step_graph = replace(step_graph, item_features=graph.item_features)
+    step_graph = replace(
+        step_graph, item_features=graph.item_features, user_features=graph.user_features
+    )
     mask = sp.csr_matrix(
         (hidden.astype(np.float32), (train.users, train.items)), shape=targets.shape
     )
@@ -85,6 +139,7 @@ def _multinomial(
     config: GnnConfig,
     users: Tensor,
     items: Tensor,
+    bias: Tensor | None,
     block: Tensor,
     rows: sp.coo_matrix,
     y: Tensor,
@@ -92,7 +147,8 @@ def _multinomial(
     """Full softmax over the catalogue computed once per user (not once per edge): the
     weighted log-likelihood of every training edge of the users in `block`. The same
     objective as the per-edge softmax, at a fraction of the cost."""
-    logits = users[block] @ items.T / config.temperature
+    scores = users[block] @ items.T
+    logits = (scores if bias is None else scores + bias) / config.temperature
     log_p = torch.log_softmax(logits, dim=-1)
     picked = log_p[
         torch.from_numpy(rows.row.astype(np.int64)), torch.from_numpy(rows.col.astype(np.int64))
@@ -101,14 +157,23 @@ def _multinomial(
 
 
 def _loss(
-    config: GnnConfig, users: Tensor, items: Tensor, u: Tensor, i: Tensor, n_items: int
+    config: GnnConfig,
+    users: Tensor,
+    items: Tensor,
+    bias: Tensor | None,
+    u: Tensor,
+    i: Tensor,
+    n_items: int,
 ) -> Tensor:
     if config.loss == "softmax":
-        logits = users[u] @ items.T / config.temperature
+        scores = users[u] @ items.T
+        logits = (scores if bias is None else scores + bias) / config.temperature
         return torch.nn.functional.cross_entropy(logits, i)
     j = torch.randint(0, n_items, (len(u), config.negatives))
     positive = (users[u] * items[i]).sum(-1, keepdim=True)
     negative = torch.einsum("bd,bnd->bn", users[u], items[j])
+    if bias is not None:
+        positive, negative = positive + bias[i][:, None], negative + bias[j]
     return -torch.nn.functional.logsigmoid(positive - negative).mean()
 
 
@@ -127,7 +192,19 @@ def train_graphsage(
     features = (
         train.item_features.matrix if config.use_item_features and train.item_features else None
     )
-    graph = graph_tensors(train.users, train.items, train.n_users, train.n_items, features)
+    kind = config.user_category_features
+    shares = category_features(train, kind) if kind != "none" else None
+    if kind != "none" and shares is None:
+        raise ValueError("user_category_features: the interactions have no item_categories")
+    graph = graph_tensors(
+        train.users,
+        train.items,
+        train.n_users,
+        train.n_items,
+        features,
+        shares,
+        user_edge_weights(train, config),
+    )
     model = GraphSage(
         train.n_users,
         train.n_items,
@@ -138,6 +215,11 @@ def train_graphsage(
         user_ids=config.user_ids,
         combine=config.combine,
         normalize_output=config.normalize_output,
+        item_bias=config.item_bias,
+        item_prior=item_prior(train, config),
+        n_user_features=shares.shape[1] if shares is not None else 0,
+        user_feature_kind=kind,
+        user_recency_half_life_days=config.user_recency_half_life_days,
     )
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(trainable, lr=config.learning_rate)
@@ -168,14 +250,17 @@ def train_graphsage(
                 i = torch.from_numpy(rows.col.astype(np.int64))
                 y = torch.from_numpy(rows.data)
                 user_emb, item_emb = model(step_graph)
-                loss = _multinomial(config, user_emb, item_emb, torch.from_numpy(block), rows, y)
+                block_t = torch.from_numpy(block)
+                bias = model.score_bias()
+                loss = _multinomial(config, user_emb, item_emb, bias, block_t, rows, y)
             else:
                 batch = torch.from_numpy(
                     rng.choice(len(train), size=config.batch_size, p=probabilities)
                 )
                 u, i = users_t[batch], items_t[batch]
                 user_emb, item_emb = model(graph)
-                loss = _loss(config, user_emb, item_emb, u, i, graph.n_items)
+                bias = model.score_bias()
+                loss = _loss(config, user_emb, item_emb, bias, u, i, graph.n_items)
             regulariser = (
                 config.weight_decay
                 * (
@@ -190,7 +275,7 @@ def train_graphsage(
             total += float(loss.detach())
         row = {"epoch": float(epoch), "loss": total / steps}
         if validate is not None and (epoch % config.eval_every == 0 or epoch == config.max_epochs):
-            users_np, items_np = run.embeddings()
+            users_np, items_np = run.scoring_embeddings()
             score = validate(users_np, items_np)
             row["valid"] = score
             if score > best:

@@ -60,6 +60,7 @@ class LoadedModel:
     item_embeddings: np.ndarray  # (I, d) float32, C-contiguous: rows gathered for subsets
     item_embeddings_t: np.ndarray  # (d, I) float32, C-contiguous: the full-catalogue matvec
     item_popularity: np.ndarray  # (I,) float32
+    item_bias: np.ndarray | None  # (I,) float32 added to user scores; None when absent or zero
     item_norms: np.ndarray  # (I,) float32, for cosine similarity
     user_layers: list[np.ndarray]  # x^l, l = 0..L-1, (U, d)
     item_layers: list[np.ndarray]  # x^l, l = 0..L-1, (I, d)
@@ -71,6 +72,7 @@ class LoadedModel:
     unknown_item_x0: np.ndarray  # (d,)
     seen_indptr: np.ndarray  # (U+1,) int64
     seen_indices: np.ndarray  # (nnz,) int64
+    seen_weights: np.ndarray | None  # (nnz,) float32 user neighbour-mean weights; None: equal
     item_category_codes: np.ndarray  # (I,) int32, -1 = none
     categories: list[str]
     category_items: dict[str, np.ndarray]  # name -> sorted item indices
@@ -90,6 +92,13 @@ class LoadedModel:
     def seen_items(self, user: int) -> np.ndarray:
         """Indices of the items a known user interacted with in training (int64)."""
         return self.seen_indices[self.seen_indptr[user] : self.seen_indptr[user + 1]]
+
+    def seen_item_weights(self, user: int) -> np.ndarray | None:
+        """The weights of a known user's training items in their neighbour mean (aligned with
+        `seen_items`), None when the model's user mean is unweighted."""
+        if self.seen_weights is None:
+            return None
+        return self.seen_weights[self.seen_indptr[user] : self.seen_indptr[user + 1]]
 
     def category_of(self, item: int) -> str | None:
         """The category name of an item index, None when it has none."""
@@ -172,6 +181,7 @@ def build(
         item_embeddings=items,
         item_embeddings_t=items_t,
         item_popularity=arrays["item_popularity"],
+        item_bias=_nonzero(arrays.get("item_bias")),
         item_norms=np.linalg.norm(items, axis=1).astype(np.float32),
         user_layers=[arrays[f"user_layer_{layer}"] for layer in range(layers)],
         item_layers=[arrays[f"item_layer_{layer}"] for layer in range(layers)],
@@ -183,12 +193,18 @@ def build(
         unknown_item_x0=arrays["unknown_item_x0"],
         seen_indptr=arrays["seen_indptr"],
         seen_indices=arrays["seen_indices"],
+        seen_weights=arrays.get("seen_weights"),
         item_category_codes=codes,
         categories=categories,
         category_items=category_items,
         item_features_encoder=_encoder_json(meta.get("item_features_encoder")),
         load_seconds=time.perf_counter() - started,
     )
+
+
+def _nonzero(array: np.ndarray | None) -> np.ndarray | None:
+    """The array, or None when absent or all zero (nothing to add)."""
+    return None if array is None or not np.any(array) else array
 
 
 def _encoder_json(saved: Any) -> str | None:

@@ -24,6 +24,21 @@ def dot_scorer(model: LoadedModel, vector: np.ndarray) -> Scorer:
     return score
 
 
+def user_scorer(model: LoadedModel, vector: np.ndarray) -> Scorer:
+    """A user's scores: inner products with the items plus the model's item bias (if any)."""
+    dot = dot_scorer(model, vector)
+    bias = model.item_bias
+    if bias is None:
+        return dot
+
+    def score(rows: np.ndarray | None) -> np.ndarray:
+        scores = dot(rows)
+        scores += bias if rows is None else bias[rows]
+        return scores
+
+    return score
+
+
 def popularity_scorer(model: LoadedModel) -> Scorer:
     """The items' training popularity."""
     popularity = model.item_popularity

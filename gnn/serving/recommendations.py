@@ -10,13 +10,13 @@
    (`gnn.serving.inductive.embed_user`, ``source="inductive"``);
 3. otherwise the items by training popularity (``source="popularity"``).
 
-Scores are inner products of the user vector with every candidate item (one float32
-matvec), top-k by ``argpartition``. The same filters apply to every source: a ``categories``
-filter restricts candidates to those categories' items (an unknown category name matches no
-item); ``exclude_items`` and ``blocklist`` remove items; with ``exclude_seen`` the user's
-training items and the items of the given interactions are removed too. Interaction weights
-only decide membership (a weight <= 0 marks an item as seen but not as evidence); the
-embedding uses the unweighted neighbour mean the model was trained with.
+Scores: the user vector's inner products with every candidate item (one float32 matvec)
+plus the version's ``item_bias`` if any; top-k by ``argpartition``. The same filters apply to
+every source: ``categories`` restricts candidates to those categories' items (an unknown
+name matches no item); ``exclude_items`` and ``blocklist`` remove items; with
+``exclude_seen`` the user's training items and the given interactions' items go too.
+Interaction weights only decide membership (<= 0: seen but not evidence); the embedding uses
+the model's neighbour mean (recency-weighted: stored ``seen_weights``, new items weigh 1).
 
 Without any loadable version `ModelNotAvailable` is raised: popularity comes from a trained
 version too, so there is nothing to fall back on.
@@ -48,7 +48,7 @@ import numpy as np
 from gnn.registry import GnnRegistry
 from gnn.serving.inductive import embed_user
 from gnn.serving.loaded_model import LoadedModel, load_version
-from gnn.serving.ranking import dot_scorer, popularity_scorer, rank
+from gnn.serving.ranking import dot_scorer, popularity_scorer, rank, user_scorer
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ class RecommendationService:
             source: Source = "popularity"
         else:
             seen = user.seen
-            scorer = dot_scorer(model, user.vector)
+            scorer = user_scorer(model, user.vector)
             source = user.source
         excluded = [_indices(model, exclude_items), _indices(model, blocklist)]
         if exclude_seen:
@@ -288,8 +288,10 @@ def _user_vector(
         new = np.setdiff1d(evidence, training)
         if len(new) == 0:
             return UserVector(model.user_embeddings[known], "model", model.version, seen)
-        neighbours = np.union1d(training, new)
-        vector = embed_user(model, neighbours, x0=model.user_layers[0][known])
+        trained = model.seen_item_weights(known)  # None: an unweighted mean
+        weights = None if trained is None else np.append(trained, np.ones(len(new), np.float32))
+        neighbours = np.concatenate([training, new])  # disjoint: `new` excludes training
+        vector = embed_user(model, neighbours, weights, x0=model.user_layers[0][known])
         return UserVector(vector, "inductive", model.version, seen)
     if len(evidence) == 0:
         return None
