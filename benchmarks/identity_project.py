@@ -30,6 +30,7 @@ from benchmarks.identity_records import (
     to_message,
     to_records,
 )
+from benchmarks.store_timing import StepTimes, TimedStore
 from customer_graph.runtime import build_pipeline, graph_store, identity_service
 from customer_graph.settings import Settings
 from identity.evaluation import evaluate
@@ -155,15 +156,25 @@ async def _incremental(
     log(f"resolving {len(held_out)} held-out records one at a time")
     resolve_only: list[float] = []
     with_ingest: list[float] = []
+    cpu: list[float] = []
     outcomes: list[IncrementalOutcome] = []
-    for record in held_out:
-        started = time.perf_counter()
-        await pipeline.ingest_records([to_message(record)])
-        ingested_at = time.perf_counter()
-        outcomes += await service.resolve_records([record_key(record)])
-        done = time.perf_counter()
-        resolve_only.append(done - ingested_at)
-        with_ingest.append(done - started)
+    steps = StepTimes()
+    untimed = service.store
+    timed = service.store = TimedStore(untimed)  # every graph call of resolve_records, timed
+    try:
+        for record in held_out:
+            started = time.perf_counter()
+            await pipeline.ingest_records([to_message(record)])
+            timed.calls = []
+            ingested_at, cpu_at = time.perf_counter(), time.thread_time()
+            outcomes += await service.resolve_records([record_key(record)])
+            done = time.perf_counter()
+            cpu.append(time.thread_time() - cpu_at)
+            resolve_only.append(done - ingested_at)
+            with_ingest.append(done - started)
+            steps.add(done - ingested_at, timed.calls)
+    finally:
+        service.store = untimed
     truth = {k: v for k, v in world.truth.items() if k in chosen}
     assignments = await service.assignments()
     background = evaluate(assignments, truth)
@@ -175,6 +186,10 @@ async def _incremental(
         else None,
         "incremental_ingest_resolve_p50_ms": _ms(with_ingest, 50),
         "incremental_ingest_resolve_p99_ms": _ms(with_ingest, 99),
+        "incremental_cpu_p50_ms": _ms(cpu, 50),
+        "incremental_cpu_p99_ms": _ms(cpu, 99),
+        "incremental_steps_ms": steps.summary() if outcomes else {},
+        "incremental_slowest": _slowest(steps, outcomes, 3),
         "incremental_records": len(held_out),
         "incremental_actions": dict(Counter(o.action for o in outcomes)),
         "incremental_exact_share": round(exact_share(assignments, truth, held_keys), 4),
@@ -190,3 +205,17 @@ async def _incremental(
         "background_f1_after_incremental": round(background.f1, 4),
         "background_cluster_f1_after_incremental": round(background.cluster_f1, 4),
     }
+
+
+def _slowest(steps: StepTimes, outcomes: Sequence[IncrementalOutcome], n: int) -> list[Any]:
+    """The n slowest records: what happened to them and each graph call they made."""
+    ranked = sorted(zip(steps.operations, outcomes, strict=True), key=lambda x: -x[0][0])[:n]
+    return [
+        {
+            "ms": round(total * 1000, 2),
+            "action": outcome.action,
+            "candidates": outcome.candidates,
+            "calls": [[name, round(seconds * 1000, 2)] for name, _, seconds in calls],
+        }
+        for (total, calls), outcome in ranked
+    ]

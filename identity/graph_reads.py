@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from graph.port import GraphStore
 from identity.links import pair
@@ -76,3 +78,48 @@ async def identifier_record_counts(store: GraphStore, keys: Sequence[str]) -> di
         return {}
     rows = await store.read("identity/identifier_record_counts", {"keys": sorted(set(keys))})
     return {row["key"]: int(row["records"]) for row in rows}
+
+
+async def candidate_records(store: GraphStore, params: Mapping[str, Any]) -> list[MatchRecord]:
+    """Blocked candidates of one record with their identifiers and customer, in key order
+    (params of identity/candidate_records: the record's key and blocking values)."""
+    rows = await store.read("identity/candidate_records", params)
+    unique = {row["key"]: row for row in rows}  # the backends' UNION may repeat a record
+    return [MatchRecord.from_row(unique[key]) for key in sorted(unique)]
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """The records clustering around one record needs, and the steward decisions on them."""
+
+    records: list[MatchRecord]
+    approved: set[tuple[str, str]]
+    rejected: set[tuple[str, str]]
+
+    def members(self, customer_ids: Iterable[str]) -> dict[str, list[str]]:
+        """Record keys of each of these customers, in key order."""
+        wanted = set(customer_ids)
+        found: dict[str, list[str]] = {}
+        for record in sorted(self.records, key=lambda r: r.key):
+            if record.customer_id in wanted:
+                found.setdefault(record.customer_id, []).append(record.key)
+        return found
+
+
+async def neighbourhood(
+    store: GraphStore, customer_ids: Sequence[str], keys: Sequence[str]
+) -> Neighbourhood:
+    """Every record of these customers and these records, with the decisions touching them."""
+    rows = await store.read(
+        "identity/cluster_records", {"ids": sorted(set(customer_ids)), "keys": sorted(set(keys))}
+    )
+    approved: set[tuple[str, str]] = set()
+    rejected: set[tuple[str, str]] = set()
+    unique = {row["key"]: row for row in rows}
+    for key, row in unique.items():
+        for decision in row.get("decisions") or ():
+            if decision.get("key") is not None:
+                target = approved if decision["status"] == "approved" else rejected
+                target.add(pair(key, decision["key"]))
+    records = [MatchRecord.from_row(unique[key]) for key in sorted(unique)]
+    return Neighbourhood(records, approved, rejected)

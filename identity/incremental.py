@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -49,47 +50,46 @@ class IncrementalPlan:
     review: list[ScoredPair] = field(default_factory=list)
 
 
-async def candidate_keys(
-    store: GraphStore, record: MatchRecord, config: IdentityConfig
-) -> list[str]:
-    """Blocked candidates for one record, straight from the graph's indexes."""
+def candidate_params(record: MatchRecord, config: IdentityConfig) -> dict[str, Any]:
+    """Parameters of identity/candidate_records: the record's blocking values."""
     row = record.model_row(config.junk_dates)
     first, last = record.attrs.get("first_name"), record.attrs.get("last_name")
     name_keys = [k for k in (name_key(first, last), swapped_name_key(first, last)) if k]
-    rows = await store.read(
-        "identity/blocking_candidates",
-        {
-            "key": record.key,
-            # A blocklisted placeholder (test@test.com) can be held by thousands of records.
-            "identifier_keys": [
-                k for k in record.identifiers if k not in config.protection.blocked_keys
-            ],
-            "name_keys": name_keys,
-            "dob_key": row["date_of_birth"] or NO_VALUE,
-            "postcode_key": row["postcode"] or NO_VALUE,
-            "email_local": row["email_local"] or NO_VALUE,
-            "limit": config.max_candidates,
-        },
-    )
-    return sorted({r["key"] for r in rows})
+    blocked = config.protection.blocked_keys
+    emails = [k for k in record.identifiers if k.startswith("email:")]
+    # The local part of a blocklisted placeholder email (`test` of test@test.com) is as much
+    # a placeholder: its block would be $limit arbitrary records of thousands.
+    placeholder_email = bool(emails) and all(k in blocked for k in emails)
+    return {
+        "key": record.key,
+        # A blocklisted placeholder (test@test.com) can be held by thousands of records.
+        "identifier_keys": [k for k in record.identifiers if k not in blocked],
+        "name_keys": name_keys,
+        "dob_key": row["date_of_birth"] or NO_VALUE,
+        "postcode_key": row["postcode"] or NO_VALUE,
+        "email_local": (None if placeholder_email else row["email_local"]) or NO_VALUE,
+        "limit": config.max_candidates,
+    }
 
 
 async def plan_record(
     store: GraphStore, key: str, scorer: PairScorer, config: IdentityConfig
 ) -> IncrementalPlan:
-    """Score one record against its candidates and cluster it with the customers it links to."""
+    """Score one record against its candidates and cluster it with the customers it links to.
+
+    Three reads, each one round trip: the record; its blocked candidates with their
+    attributes (and, alongside, how many records hold each of its identifiers); then the
+    records of the customers it links to, with the steward decisions touching them."""
     found = await graph_reads.records_by_keys(store, [key])
     if not found:
         return IncrementalPlan(
             IncrementalOutcome(record_key=key, customer_id=None, action="missing")
         )
     record = found[0]
-    # Independent reads go out together: each round trip is most of the cost here.
-    keys, counts = await asyncio.gather(
-        candidate_keys(store, record, config),
+    candidates, counts = await asyncio.gather(
+        graph_reads.candidate_records(store, candidate_params(record, config)),
         graph_reads.identifier_record_counts(store, record.identifiers),
     )
-    candidates = await graph_reads.records_by_keys(store, keys)
     rows = {r.key: r.model_row(config.junk_dates) for r in (record, *candidates)}
     scores = guard(
         scorer.score(rows[record.key], [rows[c.key] for c in candidates]) if candidates else [],
@@ -112,14 +112,11 @@ async def plan_record(
     customers = {c for c in (by_key[k].customer_id for k in linked) if c is not None}
     if record.customer_id:
         customers.add(record.customer_id)
-    members = await graph_reads.customer_records(store, sorted(customers))
-    local_keys = {record.key, *linked, *(k for ks in members.values() for k in ks)}
-    missing = sorted(local_keys - set(rows) - set(by_key))
-    others, (approved, rejected) = await asyncio.gather(
-        graph_reads.records_by_keys(store, missing),
-        graph_reads.decided_pairs(store, sorted(local_keys)),
-    )
-    local = {r.key: r for r in (record, *candidates, *others)}
+    around = await graph_reads.neighbourhood(store, sorted(customers), [record.key, *linked])
+    # Only the records being clustered: a candidate left out keeps its customer untouched.
+    local = {r.key: r for r in (record, *(by_key[k] for k in linked), *around.records)}
+    members = around.members(customers)
+    approved, rejected = around.approved, around.rejected
     links += [Link(a, b, LinkKind.APPROVED) for a, b in approved if a in local and b in local]
     # Existing customers are applied first, as they stand: incremental resolution only joins
     # and merges; splitting a customer is a full run's or a steward's decision.
@@ -127,9 +124,8 @@ async def plan_record(
         Link(ks[0], k, LinkKind.APPROVED, detail="existing customer")
         for ks in members.values()
         for k in ks[1:]
-        if ks[0] in local and k in local
     ]
-    local_records = [local[k] for k in sorted(local_keys) if k in local]
+    local_records = [local[k] for k in sorted(local)]
     clustering = cluster(
         [r.key for r in local_records],
         [*existing, *links],

@@ -108,7 +108,7 @@ def _location(have: set[str]) -> ComparisonCreator | None:
 def blocking_rules(columns: Sequence[str]) -> list[BlockingRuleCreator | dict[str, Any]]:
     """Which pairs are scored at all: equal names (either order), birth date, postcode,
     email, email local part, phone or national id. Incremental blocking in the graph
-    (cypher/identity/blocking_candidates.cypher) mirrors these."""
+    (cypher/identity/candidate_records.cypher) mirrors these."""
     have = set(columns)
     rules: list[BlockingRuleCreator | dict[str, Any]] = []
     if {"first_name", "last_name"} <= have:

@@ -17,7 +17,7 @@ from identity.audit import entry, now_ms
 from identity.changes import changes_for
 from identity.config import IdentityConfig
 from identity.golden_record import Survivorship
-from identity.graph_writes import write_changes
+from identity.graph_writes import write_changes, write_changes_at_once
 from identity.incremental import IncrementalOutcome, plan_record
 from identity.links import Link, LinkKind
 from identity.model_registry import ModelRegistry, ModelVersion
@@ -191,7 +191,7 @@ class IdentityService:
                     plan.clusters, plan.ids, plan.records, actor, f"new record {key}", at, True
                 )
                 changes.review = plan.review
-                await write_changes(self.store, changes, self.survivorship, at)
+                await write_changes_at_once(self.store, changes, self.survivorship, at)
         return outcomes
 
     async def resolve_if_trained(self, keys: Sequence[str]) -> list[IncrementalOutcome]:

@@ -40,7 +40,7 @@ PROTECTED_WRITES = {
 }
 # Reads whose parameters are blocking keys: parameter -> blocking key name.
 HASHED_PARAMS = {
-    "identity/blocking_candidates": {
+    "identity/candidate_records": {
         "name_keys": "name_key",
         "dob_key": "dob_key",
         "postcode_key": "postcode_key",

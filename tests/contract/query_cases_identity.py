@@ -63,8 +63,8 @@ async def _records_by_keys(store: GraphStore) -> None:
     ]
 
 
-@case("identity/blocking_candidates")
-async def _blocking_candidates(store: GraphStore) -> None:
+@case("identity/candidate_records")
+async def _candidate_records(store: GraphStore) -> None:
     await seed_people(store)
     params = {
         "key": "crm:1",
@@ -72,22 +72,50 @@ async def _blocking_candidates(store: GraphStore) -> None:
         "name_keys": ["ann|lee", "lee|ann"],
         "dob_key": "1980-01-02",
         "postcode_key": "LS1 1AA",
-        "email_local": None,
+        "email_local": "~no value~",
         "limit": 10,
     }
-    rows = await store.read("identity/blocking_candidates", params)
-    assert sorted(r["key"] for r in rows) == ["crm:2", "crm:3"]
-    by_local = {
-        **params,
-        "identifier_keys": [],
-        "name_keys": [],
-        "dob_key": None,
-        "postcode_key": None,
-        "email_local": "h1",
+    rows = await store.read("identity/candidate_records", params)
+    # crm:2 shares the email and the swapped name, crm:3 the birth date; each comes once.
+    got = sorted((r["key"], r["identifiers"], r["customer_id"]) for r in rows)
+    assert got == [("crm:2", ["email:e1"], None), ("crm:3", [], None)]
+    assert {r["key"]: r["date_of_birth"] for r in rows} == {
+        "crm:2": "1990-03-04",
+        "crm:3": "1980-01-02",
     }
-    assert [r["key"] for r in await store.read("identity/blocking_candidates", by_local)] == [
-        "crm:3"
+    by_local = {**params, "identifier_keys": [], "name_keys": [], "dob_key": "~no value~"}
+    by_local |= {"postcode_key": "~no value~", "email_local": "h1"}
+    assert [r["key"] for r in await store.read("identity/candidate_records", by_local)] == ["crm:3"]
+    # Each block is capped: both name keys match two records, the limit lets one through.
+    names = {**params, "key": "crm:9", "identifier_keys": [], "dob_key": "~no value~"}
+    names["postcode_key"] = "~no value~"
+    assert len(await store.read("identity/candidate_records", names)) == 2
+    assert len(await store.read("identity/candidate_records", {**names, "limit": 1})) == 1
+
+
+@case("identity/cluster_records")
+async def _cluster_records(store: GraphStore) -> None:
+    await seed_people(store)
+    await store.write_batch(
+        "customers/assign_records", [{"record_key": "crm:2", "customer_id": "C1"}]
+    )
+    rows = [
+        {"left_key": "crm:1", "right_key": "crm:3", "status": "rejected", **DECISION},
+        {"left_key": "crm:2", "right_key": "crm:3", "status": "pending", **DECISION},
     ]
+    await store.write_batch("matches/set_decisions", rows)
+    found = await store.read("identity/cluster_records", {"ids": ["C1", "C9"], "keys": ["crm:3"]})
+    by_key = {r["key"]: r for r in found}
+    assert sorted(by_key) == ["crm:1", "crm:2", "crm:3"]
+    assert (by_key["crm:1"]["customer_id"], by_key["crm:1"]["identifiers"]) == ("C1", ["email:e1"])
+    assert (by_key["crm:3"]["customer_id"], by_key["crm:3"]["email_local"]) == (None, "h1")
+    decided = {k: [d for d in r["decisions"] if d["key"] is not None] for k, r in by_key.items()}
+    assert decided == {
+        "crm:1": [{"key": "crm:3", "status": "rejected"}],
+        "crm:2": [],
+        "crm:3": [{"key": "crm:1", "status": "rejected"}],
+    }
+    assert await store.read("identity/cluster_records", {"ids": [], "keys": []}) == []
 
 
 @case("identity/identifier_record_counts")
