@@ -83,7 +83,8 @@ async def _drive(args: argparse.Namespace, base: str, key: str) -> dict[str, Any
         await _wait_ready(session, base, time.monotonic() + 120)
         fields = await _schema_fields(session, base, key)
         parts = [PROFILE, RECOMMENDATIONS]
-        parts += [text for name, text in OPTIONAL_PARTS.items() if name in fields]
+        optional = [n for n in OPTIONAL_PARTS if n in fields and n not in args.without]
+        parts += [OPTIONAL_PARTS[name] for name in optional]
         query = "query($id: ID!) { customer(id: $id) { " + " ".join(parts) + " } }"
         total = min(args.max_requests, int(args.rate * args.seconds))
         customers = _customers(args.data_dir, total + args.warmup, args.seed)
@@ -125,8 +126,7 @@ async def _drive(args: argparse.Namespace, base: str, key: str) -> dict[str, Any
         "p99_ms": round(float(np.percentile(values, 99)), 2),
         "max_ms": round(float(values.max()), 2),
         "errors": int(sum(1 for ok in results if not ok)),
-        "query_parts": ["profile", "recommendations"]
-        + [name for name in OPTIONAL_PARTS if name in fields],
+        "query_parts": ["profile", "recommendations", *optional],
         "customers": len(set(customers)),
     }
 
@@ -144,6 +144,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64, help="open connections at most")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1, help="API worker processes")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        choices=sorted(OPTIONAL_PARTS),
+        help="leave an optional part out of the query (to see what it costs); repeatable",
+    )
     args = parser.parse_args()
     if not (args.data_dir / "models" / "gnn" / "current").is_file():
         raise SystemExit(f"no promoted recommendation model under {args.data_dir}: run make demo")

@@ -94,7 +94,9 @@ async def conversions_from_graph(
     found: list[Conversion] = []
     for start in range(0, len(customers), BATCH):
         ids = customers[start : start + BATCH]
-        rows = await store.read("segments/customer_interactions", {"ids": ids})
+        # since 0: every aggregate its own row (none summed away), every category kept
+        params = {"ids": ids, "since": 0, "categories": None}
+        rows = await store.read("segments/customer_interactions", params)
         found += [_conversion(str(r["customer_id"]), r) for r in rows if r["type"] in wanted]
         seen = await store.read("identifiers/seen_with_customers", {"ids": ids})
         owner = {str(r["key"]): str(r["customer_id"]) for r in seen}
