@@ -20,8 +20,8 @@ from customer_graph.settings import Settings
 from graph.port import GraphStore
 from tests.api.conftest import GraphQL, error_codes, sample, serving
 from tests.api.graphql_world import HASH_KEY, KEYS
+from tests.api.ingest_messages import T0, event, record
 
-T0 = "2026-03-01T12:00:00.000Z"
 EVENTS = """mutation($events: [JSON!]!) { submitEvents(events: $events) {
   accepted duplicates rejected suppressed items { index status id field reason } } }"""
 RECORDS = """mutation($records: [JSON!]!) { submitRecords(records: $records) {
@@ -29,27 +29,10 @@ RECORDS = """mutation($records: [JSON!]!) { submitRecords(records: $records) {
 
 
 def _event(event_id: str, kind: str = "product_view", **identifiers: str) -> dict[str, Any]:
-    return {
-        "schema_version": 1,
-        "event_id": event_id,
-        "type": kind,
-        "occurred_at": T0,
-        "identifiers": identifiers or {"user_id": "u-000000gql"},
-        "properties": {"session_id": "s-1", "item_id": "I-GQL1", "price": 2.5},
-        "source": "web",
-    }
+    return event(event_id, kind, "u-000000gql", "I-GQL1", **identifiers)
 
 
-def _record(source_id: str, **attrs: Any) -> dict[str, Any]:
-    return {
-        "source": "crm",
-        "source_id": source_id,
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "email": "Ada@Example.com",
-        "updated_at": T0,
-        **attrs,
-    }
+_record = record
 
 
 def _millis(iso: str) -> int:

@@ -23,6 +23,7 @@ from graph.port import GraphStore
 from graph.queries import Cypher
 from ingestion.results import RawMessage
 from tests.api.conftest import FakeIngestor, FakeStore, sample, serving
+from tests.api.ingest_messages import T0, event, record
 
 # --- the HTTP contract, with a fake pipeline ---------------------------------------------
 
@@ -248,33 +249,12 @@ async def test_the_openapi_document_describes_both_body_forms(client: httpx2.Asy
 
 # --- through the real pipeline, on the embedded store ------------------------------------
 
-T0 = "2026-03-01T12:00:00.000Z"
-
 
 def _event(event_id: str, kind: str = "product_view", **identifiers: str) -> dict[str, Any]:
-    ids = identifiers or {"user_id": "u-000000test"}
-    props: dict[str, Any] = {"session_id": "s-1", "item_id": "I-TEST1", "price": 2.5}
-    return {
-        "schema_version": 1,
-        "event_id": event_id,
-        "type": kind,
-        "occurred_at": T0,
-        "identifiers": ids,
-        "properties": props,
-        "source": "web",
-    }
+    return event(event_id, kind, "u-000000test", "I-TEST1", **identifiers)
 
 
-def _record(source_id: str, **attrs: Any) -> dict[str, Any]:
-    return {
-        "source": "crm",
-        "source_id": source_id,
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "email": "Ada@Example.com",
-        "updated_at": T0,
-        **attrs,
-    }
+_record = record
 
 
 async def _counts(store: GraphStore) -> dict[str, int]:
