@@ -162,7 +162,10 @@ class Settings(BaseSettings):
         description="Record sources, most trusted first (golden record survivorship).",
     )
     identity_max_candidates: int = Field(
-        default=200, ge=1, description="Records per blocking key scored for one new record."
+        default=200,
+        ge=1,
+        description="Largest block (records holding one blocking key) used for a new record;"
+        " a larger one is over-shared and skipped.",
     )
     identity_resolve_on_ingest: bool = Field(
         default=True,

@@ -90,7 +90,7 @@ class IdentityConfig:
     junk_dates: frozenset[str] = frozenset(DEFAULT_JUNK_DATES)
     source_trust: tuple[str, ...] = ("crm", "app", "web")
     seed: int = 42
-    max_candidates: int = 200
+    max_candidates: int = 200  # the largest block used; a larger one is over-shared
     # Household guard: a pair that disagrees completely on all of these comparisons is never
     # merged automatically, however much else it shares (address, email, surname, phone).
     conflict_comparisons: tuple[str, ...] = ("first_name", "date_of_birth")

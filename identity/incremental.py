@@ -54,7 +54,6 @@ def candidate_params(record: MatchRecord, config: IdentityConfig) -> dict[str, A
     """Parameters of identity/candidate_records: the record's blocking values."""
     row = record.model_row(config.junk_dates)
     first, last = record.attrs.get("first_name"), record.attrs.get("last_name")
-    name_keys = [k for k in (name_key(first, last), swapped_name_key(first, last)) if k]
     blocked = config.protection.blocked_keys
     emails = [k for k in record.identifiers if k.startswith("email:")]
     # The local part of a blocklisted placeholder email (`test` of test@test.com) is as much
@@ -64,11 +63,13 @@ def candidate_params(record: MatchRecord, config: IdentityConfig) -> dict[str, A
         "key": record.key,
         # A blocklisted placeholder (test@test.com) can be held by thousands of records.
         "identifier_keys": [k for k in record.identifiers if k not in blocked],
-        "name_keys": name_keys,
+        "name_key": name_key(first, last) or NO_VALUE,
+        "swapped_name_key": swapped_name_key(first, last) or NO_VALUE,
         "dob_key": row["date_of_birth"] or NO_VALUE,
         "postcode_key": row["postcode"] or NO_VALUE,
         "email_local": (None if placeholder_email else row["email_local"]) or NO_VALUE,
-        "limit": config.max_candidates,
+        "limit": config.max_candidates,  # a larger block is over-shared: left out
+        "over": config.max_candidates + 1,
     }
 
 

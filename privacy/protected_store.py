@@ -41,7 +41,8 @@ PROTECTED_WRITES = {
 # Reads whose parameters are blocking keys: parameter -> blocking key name.
 HASHED_PARAMS = {
     "identity/candidate_records": {
-        "name_keys": "name_key",
+        "name_key": "name_key",
+        "swapped_name_key": "name_key",
         "dob_key": "dob_key",
         "postcode_key": "postcode_key",
     },

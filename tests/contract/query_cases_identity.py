@@ -69,11 +69,13 @@ async def _candidate_records(store: GraphStore) -> None:
     params = {
         "key": "crm:1",
         "identifier_keys": ["email:e1"],
-        "name_keys": ["ann|lee", "lee|ann"],
+        "name_key": "ann|lee",
+        "swapped_name_key": "lee|ann",
         "dob_key": "1980-01-02",
         "postcode_key": "LS1 1AA",
         "email_local": "~no value~",
         "limit": 10,
+        "over": 11,
     }
     rows = await store.read("identity/candidate_records", params)
     # crm:2 shares the email and the swapped name, crm:3 the birth date; each comes once.
@@ -83,14 +85,26 @@ async def _candidate_records(store: GraphStore) -> None:
         "crm:2": "1990-03-04",
         "crm:3": "1980-01-02",
     }
-    by_local = {**params, "identifier_keys": [], "name_keys": [], "dob_key": "~no value~"}
-    by_local |= {"postcode_key": "~no value~", "email_local": "h1"}
+    nothing = {"name_key": "~no value~", "swapped_name_key": "~no value~"}
+    nothing |= {"dob_key": "~no value~", "postcode_key": "~no value~"}
+    by_local = {**params, **nothing, "identifier_keys": [], "email_local": "h1"}
     assert [r["key"] for r in await store.read("identity/candidate_records", by_local)] == ["crm:3"]
-    # Each block is capped: both name keys match two records, the limit lets one through.
-    names = {**params, "key": "crm:9", "identifier_keys": [], "dob_key": "~no value~"}
-    names["postcode_key"] = "~no value~"
+    # A block of more than `limit` records is over-shared and left out whole; the record's
+    # own key counts towards its block. The name blocks hold one record each (the record
+    # looked for, crm:9, is in neither), the birth-date block two, the email block two.
+    names = {**params, **nothing, "key": "crm:9", "identifier_keys": []}
+    names |= {"name_key": "ann|lee", "swapped_name_key": "lee|ann"}
     assert len(await store.read("identity/candidate_records", names)) == 2
-    assert len(await store.read("identity/candidate_records", {**names, "limit": 1})) == 1
+    one = {"limit": 1, "over": 2}
+    assert len(await store.read("identity/candidate_records", {**names, **one})) == 2
+    births = {**names, "name_key": "~no value~", "swapped_name_key": "~no value~"}
+    births["dob_key"] = "1980-01-02"
+    assert len(await store.read("identity/candidate_records", births)) == 2
+    assert await store.read("identity/candidate_records", {**births, **one}) == []
+    shared = {**nothing, "key": "crm:9", "identifier_keys": ["email:e1"], "email_local": "x"}
+    assert len(await store.read("identity/candidate_records", {**params, **shared})) == 2
+    shared_one = {**params, **shared, **one}
+    assert await store.read("identity/candidate_records", shared_one) == []
 
 
 @case("identity/cluster_records")

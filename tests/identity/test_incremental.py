@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from tests.identity.conftest import IdentityEnv
@@ -86,3 +87,27 @@ async def test_a_placeholder_email_brings_no_candidates_by_its_local_part(
     blocked, kept = await env.service.resolve_records(["crm:NEW-1", "crm:NEW-2"])
     assert (blocked.action, blocked.candidates) == ("created", 0)
     assert kept.candidates >= 1  # a real local part still blocks: jo.bloggs@yahoo.com
+
+
+async def test_an_over_shared_value_brings_no_candidates_but_other_blocks_still_do(
+    env: IdentityEnv,
+) -> None:
+    await env.service.resolve_all()
+    env.service.config = replace(env.service.config, max_candidates=3)
+    # x@x.com is not on the blocklist, but four strangers hold it: over the limit of 3.
+    strangers = [
+        message(f"X-{i}", first_name=f"Stranger{i}", last_name="Nobody", email="x@x.com")
+        for i in range(4)
+    ]
+    await env.pipeline.ingest_records([message("OTT-1", **OTTOLINE), *strangers])
+    [first] = await env.service.resolve_records(["crm:OTT-1"])
+    # Ottoline again, from the app, with the over-shared address: found by her name and
+    # birth date, and none of the four strangers is even a candidate.
+    await env.pipeline.ingest_records([message("OTT-2", source="app", email="x@x.com", **OTTOLINE)])
+    [again] = await env.service.resolve_records(["app:OTT-2"])
+    assert (again.action, again.customer_id) == ("joined", first.customer_id)
+    assert again.candidates == 1
+    env.service.config = replace(env.service.config, max_candidates=200)
+    await env.pipeline.ingest_records([message("OTT-3", source="web", email="x@x.com", **OTTOLINE)])
+    [wide] = await env.service.resolve_records(["web:OTT-3"])
+    assert wide.candidates >= 6  # within the limit, the address brings all four strangers
