@@ -5,11 +5,13 @@ Each object goes to the pipeline as it is, as `RawMessage(payload=<the object>,
 origin="http:/v1/events[<index>]")`: the pipeline validates every item itself and writes the
 rejected ones to the dead-letter store, so this module checks only the envelope.
 
-Answers `200` with per-item results whenever the envelope is fine, also when items are
-rejected. Envelope errors: `400` (not JSON), `422` (JSON, but not an array of objects),
-`413` (more bytes or items than allowed), `415` (compressed body). The byte limit is checked
-against `Content-Length` before anything is read, and again while the body streams in, so a
-chunked or lying client cannot make the process buffer more than the limit.
+Both need an `X-API-Key` whose role may ingest (api/rest_keys.py): 401 without one or with
+an unknown one, 403 for a role that may not. Answers `200` with per-item results whenever
+the envelope is fine, also when items are rejected. Envelope errors: `400` (not JSON),
+`422` (JSON, but not an array of objects), `413` (more bytes or items than allowed), `415`
+(compressed body). The byte limit is checked against `Content-Length` before anything is
+read, and again while the body streams in, so a chunked or lying client cannot make the
+process buffer more than the limit.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
 from api.dependencies import IngestLimits, IngestLimitsDep, IngestorDep
+from api.graphql.permissions import Operation
+from api.rest_keys import requires
 from ingestion.metrics import INGEST_MESSAGES
 from ingestion.results import BatchResult, ItemStatus, RawMessage
 
@@ -77,6 +81,8 @@ _BODY_DOC: dict[str, Any] = {
 }
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The body is not JSON."},
+    401: {"description": "No `X-API-Key`, or an unknown one."},
+    403: {"description": "The key's role may not ingest this kind of item."},
     413: {"description": "The body has more bytes or items than allowed."},
     415: {"description": "The body is compressed (`Content-Encoding`)."},
     422: {"description": "The body is JSON, but not an array of objects."},
@@ -89,6 +95,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     responses=_ERRORS,
     openapi_extra=_BODY_DOC,
     summary="Ingest behavioural events",
+    dependencies=[Depends(requires(Operation.INGEST_EVENTS))],
 )
 async def post_events(
     request: Request, ingestor: IngestorDep, limits: IngestLimitsDep
@@ -103,6 +110,7 @@ async def post_events(
     responses=_ERRORS,
     openapi_extra=_BODY_DOC,
     summary="Ingest source records",
+    dependencies=[Depends(requires(Operation.INGEST_RECORDS))],
 )
 async def post_records(
     request: Request, ingestor: IngestorDep, limits: IngestLimitsDep

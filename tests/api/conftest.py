@@ -95,13 +95,24 @@ class FakeStore(GraphStore):
         self.closed = True
 
 
+API_KEYS: dict[str, str] = {key: role for role, key in KEYS.items()}
+INGEST_KEY = KEYS["admin"]  # may post events and records
+
+
+def keyed(settings: Settings) -> Settings:
+    """`settings` with the test API keys configured (one per role, `KEYS`)."""
+    return settings.model_copy(update={"api_keys": {**API_KEYS, **settings.api_keys}})
+
+
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[httpx2.AsyncClient]:
-    """Run the app's lifespan and talk to it in process (bodies stream as sent)."""
+async def serving(app: FastAPI, api_key: str | None = None) -> AsyncIterator[httpx2.AsyncClient]:
+    """Run the app's lifespan and talk to it in process (bodies stream as sent), sending
+    `api_key` as `X-API-Key` with every request (None: no key)."""
+    headers = {} if api_key is None else {"X-API-Key": api_key}
     async with (
         app.router.lifespan_context(app),
         httpx2.AsyncClient(
-            transport=httpx2.ASGITransport(app=app), base_url="http://testserver"
+            transport=httpx2.ASGITransport(app=app), base_url="http://testserver", headers=headers
         ) as client,
     ):
         yield client
@@ -120,12 +131,12 @@ def store() -> FakeStore:
 @pytest.fixture
 def app(ingestor: FakeIngestor, store: FakeStore, tmp_path: Path) -> FastAPI:
     # Its own data dir: the lifespan also builds recommendation serving from it.
-    return create_app(Settings(data_dir=tmp_path), ingestor=ingestor, store=store)
+    return create_app(keyed(Settings(data_dir=tmp_path)), ingestor=ingestor, store=store)
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx2.AsyncClient]:
-    async with serving(app) as c:
+    async with serving(app, INGEST_KEY) as c:
         yield c
 
 

@@ -338,9 +338,8 @@ BODIES = (
 async def test_any_ingest_body_is_answered_without_a_server_error(
     own_client: httpx2.AsyncClient, path: str, body: bytes
 ) -> None:
-    response = await own_client.post(
-        path, content=body, headers={"Content-Type": "application/json"}
-    )
+    headers = {"Content-Type": "application/json", **_headers("admin")}
+    response = await own_client.post(path, content=body, headers=headers)
     answer = _check(response)
     assert response.status_code in {200, 400, 413, 415, 422}, (response.status_code, answer)
     if response.status_code == 200:

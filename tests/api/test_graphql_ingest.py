@@ -22,6 +22,8 @@ from tests.api.conftest import GraphQL, error_codes, sample, serving
 from tests.api.graphql_world import HASH_KEY, KEYS
 from tests.api.ingest_messages import T0, event, record
 
+ADMIN = {"X-API-Key": KEYS["admin"]}  # the HTTP routes take the same keys
+
 EVENTS = """mutation($events: [JSON!]!) { submitEvents(events: $events) {
   accepted duplicates rejected suppressed items { index status id field reason } } }"""
 RECORDS = """mutation($records: [JSON!]!) { submitRecords(records: $records) {
@@ -156,11 +158,11 @@ async def test_records_are_upserted_and_an_older_version_is_a_duplicate(
 async def test_the_http_routes_and_the_mutations_share_one_pipeline(
     app: FastAPI, gql: GraphQL
 ) -> None:
-    over_http = await gql.client.post("/v1/events", json=[_event("shared-1")])
+    over_http = await gql.client.post("/v1/events", json=[_event("shared-1")], headers=ADMIN)
     assert over_http.json()["accepted"] == 1
     result = await gql.data(EVENTS, {"events": [_event("shared-1"), _event("shared-2")]})
     assert [i["status"] for i in result["submitEvents"]["items"]] == ["DUPLICATE", "ACCEPTED"]
-    back_over_http = await gql.client.post("/v1/events", json=[_event("shared-2")])
+    back_over_http = await gql.client.post("/v1/events", json=[_event("shared-2")], headers=ADMIN)
     assert back_over_http.json()["items"][0]["status"] == "duplicate"
 
 
@@ -191,7 +193,9 @@ async def test_batch_limits_are_the_http_routes_limits(tmp_path: Path) -> None:
         too_many = await gql(RECORDS, {"records": [_record(f"L-{n}") for n in range(4)]})
         assert error_codes(too_many) == ["BAD_REQUEST"]
         assert "records: 4 items exceed the limit of 3 items" in too_many["errors"][0]["message"]
-        http = await client.post("/v1/records", json=[_record(f"L-{n}") for n in range(4)])
+        http = await client.post(
+            "/v1/records", json=[_record(f"L-{n}") for n in range(4)], headers=ADMIN
+        )
         assert http.status_code == 413  # the same limit over HTTP
 
         big = [_record("L-big", address="x" * 2500)]
@@ -202,7 +206,7 @@ async def test_batch_limits_are_the_http_routes_limits(tmp_path: Path) -> None:
             "of 2000 bytes",
             "request_id": too_big.headers["x-request-id"],
         }
-        assert (await client.post("/v1/records", json=big)).status_code == 413
+        assert (await client.post("/v1/records", json=big, headers=ADMIN)).status_code == 413
         assert (await gql.data(RECORDS, {"records": [_record("L-ok")]}))["submitRecords"][
             "accepted"
         ] == 1
@@ -246,6 +250,8 @@ async def test_events_without_properties_are_judged_by_their_type(
         ("REJECTED", "properties.purpose"),
         ("ACCEPTED", None),
     ]
-    over_http = await gql.client.post("/v1/events", json=[{**events[0], "event_id": "np-http"}])
+    over_http = await gql.client.post(
+        "/v1/events", json=[{**events[0], "event_id": "np-http"}], headers=ADMIN
+    )
     assert over_http.status_code == 200
     assert over_http.json()["items"][0]["field"] == "properties.item_id"

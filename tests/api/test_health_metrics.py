@@ -19,11 +19,13 @@ from customer_graph.settings import Settings
 from graph.errors import GraphUnavailableError
 from identity.model_registry import ModelRegistry
 from tests.api.conftest import (
+    INGEST_KEY,
     CountingStore,
     FakeIngestor,
     FakeStore,
     GraphQL,
     error_codes,
+    keyed,
     sample,
     serving,
 )
@@ -251,8 +253,8 @@ async def test_queue_sizes_and_model_versions_follow_the_graph_and_the_registry(
 
 
 async def test_dead_letters_are_a_gauge_read_at_each_scrape(tmp_path: Path) -> None:
-    app = create_app(Settings(data_dir=tmp_path, hash_key=HASH_KEY))
-    async with serving(app) as client:
+    app = create_app(keyed(Settings(data_dir=tmp_path, hash_key=HASH_KEY)))
+    async with serving(app, INGEST_KEY) as client:
         await client.get("/metrics")
         assert sample("cg_dead_letters", {"status": "new"}) == 0
         bad = [{"event_id": "d-1"}, {"type": "teleport"}, {"source": "crm"}]

@@ -22,7 +22,8 @@ from customer_graph.settings import Settings
 from graph.port import GraphStore
 from graph.queries import Cypher
 from ingestion.results import RawMessage
-from tests.api.conftest import FakeIngestor, FakeStore, sample, serving
+from tests.api.conftest import INGEST_KEY, FakeIngestor, FakeStore, keyed, sample, serving
+from tests.api.graphql_world import KEYS
 from tests.api.ingest_messages import T0, event, record
 
 # --- the HTTP contract, with a fake pipeline ---------------------------------------------
@@ -113,9 +114,36 @@ async def test_a_body_that_is_not_an_array_of_objects_is_refused_saying_why(
     assert ingestor.calls == []
 
 
+@pytest.mark.parametrize(
+    ("key", "path", "status"),
+    [
+        (None, "/v1/events", 401),
+        ("not-a-configured-key-000", "/v1/events", 401),
+        (KEYS["steward"], "/v1/events", 403),
+        (KEYS["ml"], "/v1/events", 403),
+        (KEYS["frontend"], "/v1/events", 200),  # site tracking
+        (KEYS["frontend"], "/v1/records", 403),  # records change identities: admin only
+        (KEYS["steward"], "/v1/records", 403),
+        (KEYS["admin"], "/v1/records", 200),
+    ],
+)
+async def test_ingest_needs_a_key_whose_role_may_ingest(
+    app: FastAPI, ingestor: FakeIngestor, key: str | None, path: str, status: int
+) -> None:
+    async with serving(app, key) as client:
+        response = await client.post(path, json=[{"id": "k-1"}])
+    assert response.status_code == status, response.text
+    if status != 200:
+        error = response.json()["error"]
+        assert ("X-API-Key" in error or "API key" in error) if status == 401 else "ingest" in error
+        assert ingestor.calls == []  # refused before the body reached the pipeline
+    else:
+        assert len(ingestor.calls) == 1
+
+
 async def test_too_many_items_is_413_naming_the_limit(ingestor: FakeIngestor) -> None:
-    app = create_app(Settings(), ingestor=ingestor, store=FakeStore(), max_items=3)
-    async with serving(app) as client:
+    app = create_app(keyed(Settings()), ingestor=ingestor, store=FakeStore(), max_items=3)
+    async with serving(app, INGEST_KEY) as client:
         ok = await client.post("/v1/events", json=[{}] * 3)
         too_many = await client.post("/v1/events", json=[{}] * 4)
     assert ok.status_code == 200
@@ -141,14 +169,16 @@ class CountingBody:
 
 @pytest.fixture
 def small_limit_app(ingestor: FakeIngestor) -> FastAPI:
-    return create_app(Settings(), ingestor=ingestor, store=FakeStore(), max_body_bytes=10_000)
+    return create_app(
+        keyed(Settings()), ingestor=ingestor, store=FakeStore(), max_body_bytes=10_000
+    )
 
 
 async def test_a_declared_content_length_over_the_limit_is_refused_before_reading(
     small_limit_app: FastAPI, ingestor: FakeIngestor
 ) -> None:
     body = CountingBody(chunks=50, size=1000)
-    async with serving(small_limit_app) as client:
+    async with serving(small_limit_app, INGEST_KEY) as client:
         response = await client.post(
             "/v1/events", content=body, headers={"content-length": "50004"}
         )
@@ -164,7 +194,7 @@ async def test_a_streamed_body_is_cut_off_as_soon_as_it_passes_the_limit(
     small_limit_app: FastAPI, ingestor: FakeIngestor
 ) -> None:
     body = CountingBody(chunks=1000, size=1000)  # ~1 MB, no Content-Length (chunked)
-    async with serving(small_limit_app) as client:
+    async with serving(small_limit_app, INGEST_KEY) as client:
         response = await client.post("/v1/events", content=body)
     assert response.status_code == 413
     assert response.json()["error"] == "request body exceeds the limit of 10000 bytes"
@@ -176,7 +206,7 @@ async def test_a_body_just_under_the_limit_goes_through(
     small_limit_app: FastAPI, ingestor: FakeIngestor
 ) -> None:
     body = CountingBody(chunks=9, size=1000)
-    async with serving(small_limit_app) as client:
+    async with serving(small_limit_app, INGEST_KEY) as client:
         response = await client.post("/v1/events", content=body)
     assert response.status_code == 200, response.text
     assert response.json()["accepted"] == 10
@@ -185,8 +215,8 @@ async def test_a_body_just_under_the_limit_goes_through(
 
 async def test_the_default_byte_limit_comes_from_the_settings(ingestor: FakeIngestor) -> None:
     settings = Settings(http_max_body_bytes=2048)
-    app = create_app(settings, ingestor=ingestor, store=FakeStore())
-    async with serving(app) as client:
+    app = create_app(keyed(settings), ingestor=ingestor, store=FakeStore())
+    async with serving(app, INGEST_KEY) as client:
         response = await client.post("/v1/events", json=[{"pad": "x" * 3000}])
     assert response.status_code == 413
 
@@ -265,7 +295,9 @@ async def _counts(store: GraphStore) -> dict[str, int]:
 
 @pytest.fixture
 def real_app(tmp_path: Path) -> FastAPI:
-    return create_app(Settings(data_dir=tmp_path, hash_key=SecretStr("test-key-test-key-test-key")))
+    return create_app(
+        keyed(Settings(data_dir=tmp_path, hash_key=SecretStr("test-key-test-key-test-key")))
+    )
 
 
 async def test_events_through_the_real_pipeline_are_written_once(real_app: FastAPI) -> None:
@@ -276,7 +308,7 @@ async def test_events_through_the_real_pipeline_are_written_once(real_app: FastA
         {**_event("e-4"), "identifiers": {}},  # no identifier
         {k: v for k, v in _event("e-5").items() if k != "occurred_at"},
     ]
-    async with serving(real_app) as client:
+    async with serving(real_app, INGEST_KEY) as client:
         store: GraphStore = real_app.state.store
         first = await client.post("/v1/events", json=events)
         assert first.status_code == 200, first.text
@@ -326,7 +358,7 @@ async def test_records_through_the_real_pipeline_are_upserted(real_app: FastAPI)
         {"source": "crm", "updated_at": T0},  # no source_id
         _record("CRM-3", updated_at="yesterday"),
     ]
-    async with serving(real_app) as client:
+    async with serving(real_app, INGEST_KEY) as client:
         store: GraphStore = real_app.state.store
         response = await client.post("/v1/records", json={"items": records})
         assert response.status_code == 200, response.text
@@ -354,7 +386,7 @@ async def test_records_through_the_real_pipeline_are_upserted(real_app: FastAPI)
 
 
 async def test_the_lifespan_closes_what_it_opened(real_app: FastAPI) -> None:
-    async with serving(real_app) as client:
+    async with serving(real_app, INGEST_KEY) as client:
         ready = await client.get("/readyz")
         assert ready.status_code == 200
         assert ready.json()["backend"] == "falkordb"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.app import create_app
-from tests.api.conftest import serving
+from tests.api.conftest import INGEST_KEY, keyed, serving
 from tests.identity.conftest import IdentityEnv
 
 
@@ -31,7 +31,7 @@ async def test_a_posted_duplicate_joins_its_customer_at_once(env: IdentityEnv) -
         "postcode": None,
         "address": None,
     }
-    async with serving(create_app(env.settings)) as client:
+    async with serving(create_app(keyed(env.settings)), INGEST_KEY) as client:
         response = await client.post("/v1/records", json=[record, newcomer])
         assert response.status_code == 200, response.text
     after = await env.service.assignments()
