@@ -76,14 +76,18 @@ def protect(settings: Settings, store: GraphStore) -> GraphStore:
 
 
 async def open_store(settings: Settings) -> GraphStore:
-    """Open the configured store, behind encryption of personal data."""
+    """Open the configured store, behind encryption of personal data (the API's store: each
+    query is bounded by CG_QUERY_TIMEOUT_MS)."""
     return protect(settings, await open_graph_store(graph_config(settings)))
 
 
 @asynccontextmanager
 async def graph_store(settings: Settings) -> AsyncIterator[GraphStore]:
-    """Open the configured store for the duration of a block, and close it after."""
-    store = await open_store(settings)
+    """Open the configured store for the duration of a block, and close it after; for
+    commands and consumers, so each query is bounded by CG_BATCH_QUERY_TIMEOUT_MS (exports
+    and full passes can take minutes on a busy machine)."""
+    batch = settings.model_copy(update={"query_timeout_ms": settings.batch_query_timeout_ms})
+    store = await open_store(batch)
     try:
         yield store
     finally:

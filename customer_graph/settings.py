@@ -54,7 +54,13 @@ class Settings(BaseSettings):
         default=2000, ge=1, le=100_000, description="Rows per UNWIND batch in bulk writes."
     )
     query_timeout_ms: int = Field(
-        default=30_000, ge=100, description="Per-query timeout sent to the graph backend."
+        default=30_000, ge=100, description="Per-query timeout of the API's graph queries."
+    )
+    batch_query_timeout_ms: int = Field(
+        default=600_000,
+        ge=100,
+        description="Per-query timeout of commands and consumers (demo, imports, training, full"
+        " resolution, Kafka): their exports and full passes can take minutes on a busy machine.",
     )
     cypher_dir: Path | None = Field(
         default=None,
