@@ -31,9 +31,14 @@ def comparisons(columns: Sequence[str]) -> list[ComparisonCreator | dict[str, An
     """One comparison per available attribute, with term-frequency adjustment on names."""
     have = set(columns)
     found: list[ComparisonCreator | dict[str, Any]] = []
-    for name, other in (("first_name", "last_name"), ("last_name", "first_name")):
-        if name in have:
-            found.append(_name(name, other if other in have else None))
+    # The swapped-names level is in the first name's comparison only: one event (first and
+    # last name swapped) counted in both comparisons was evidence counted twice, each time
+    # with a near-zero chance u, and outweighed disagreeing births and national ids. In the
+    # first name's it also keeps the household guard (first name, birth) from firing.
+    if "first_name" in have:
+        found.append(_name("first_name", "last_name" if "last_name" in have else None))
+    if "last_name" in have:
+        found.append(_name("last_name", None))
     if "date_of_birth" in have:
         found.append(
             cl.DateOfBirthComparison(
