@@ -46,10 +46,31 @@ class GnnConfig(BaseModel):
         description="A user's neighbour mean weighs items 0.5^(days before their latest "
         "interaction / half-life); 0 = unweighted.",
     )
+    user_recency_in_training: bool = Field(
+        True,
+        description="false: training uses plain neighbour means, the recency weights "
+        "(user_recency_half_life_days) apply at evaluation and serving only.",
+    )
+    user_id_dropout: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Training only: probability that a user's id x⁰ is zeroed in a step.",
+    )
     loss: Literal["bpr", "softmax", "multinomial"] = "softmax"
     temperature: float = Field(0.2, gt=0.0)
     user_batch: int = Field(1024, ge=1)
     edge_holdout: float = Field(0.0, ge=0.0, lt=1.0)
+    temporal_holdout: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Multinomial training only: each user's latest share of training items "
+        "(by first interaction) is hidden from message passing and is the target; 0 = off.",
+    )
+    temporal_holdout_visible_weight: float = Field(
+        0.0, ge=0.0, description="With temporal_holdout: target weight of the visible items."
+    )
     negatives: int = Field(8, ge=1)
     weight_power: float = Field(1.0, ge=0.0)
     learning_rate: float = Field(0.01, gt=0.0)

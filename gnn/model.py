@@ -144,6 +144,7 @@ class GraphSage(nn.Module):
         n_user_features: int = 0,
         user_feature_kind: str = "none",
         user_recency_half_life_days: float = 0.0,
+        user_id_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         if combine not in ("mean", "last"):
@@ -159,6 +160,9 @@ class GraphSage(nn.Module):
         self.user_feature_kind = user_feature_kind if n_user_features else "none"
         # A user's neighbour mean is weighted by recency (`gnn.recency.user_recency`); 0: not.
         self.user_recency_half_life_days = user_recency_half_life_days
+        # Training only: each step, a user's id x⁰ is zeroed with this probability (the rest
+        # scaled by 1 / (1 - p)), so the neighbour mean must carry the user on its own.
+        self.user_id_dropout = user_id_dropout
         self.user_feature = nn.Linear(n_user_features, dim, bias=False) if n_user_features else None
         # Score = u · i + item_bias[i] + prior_weight · item_prior[i] (each part optional).
         self.item_bias = nn.Parameter(torch.zeros(n_items)) if item_bias else None
@@ -187,6 +191,9 @@ class GraphSage(nn.Module):
         """x⁰ for every user and item."""
         users = self.user_embedding.weight
         items = self.item_embedding.weight
+        if self.training and self.user_id_dropout > 0:
+            keep = torch.rand(users.shape[0], 1) >= self.user_id_dropout
+            users = users * keep / (1.0 - self.user_id_dropout)
         if self.user_feature is not None and graph.user_features is not None:
             users = users + torch.sparse.mm(graph.user_features, self.user_feature.weight.T)
         if self.item_feature is not None and graph.item_features is not None:

@@ -12,6 +12,7 @@ import torch
 from torch import Tensor
 
 from gnn.config import GnnConfig
+from gnn.holdout import random_holdout, temporal_holdout, user_edge_weights
 from gnn.interactions import Interactions
 from gnn.model import GraphSage, GraphTensors, graph_tensors
 from gnn.recency import global_recency, user_recency
@@ -59,13 +60,6 @@ def recency(train: Interactions, config: GnnConfig) -> np.ndarray:
     return global_recency(train, config.recency_half_life_days)
 
 
-def user_edge_weights(data: Interactions, config: GnnConfig) -> np.ndarray | None:
-    """Weights of each user's neighbour mean (`user_recency_half_life_days`), None: unweighted."""
-    if config.user_recency_half_life_days <= 0:
-        return None
-    return user_recency(data, config.user_recency_half_life_days)
-
-
 def item_prior(train: Interactions, config: GnnConfig) -> np.ndarray | None:
     """log1p of each item's training users (recency-weighted like the targets), or None."""
     if not config.popularity_prior:
@@ -100,39 +94,6 @@ def _targets(train: Interactions, config: GnnConfig) -> sp.csr_matrix:
     )
     matrix.sum_duplicates()
     return matrix
-
-
-def _holdout(
-    train: Interactions,
-    graph: GraphTensors,
-    targets: sp.csr_matrix,
-    config: GnnConfig,
-    rng: np.random.Generator,
-) -> tuple[GraphTensors, sp.csr_matrix]:
-    """Hide a random `edge_holdout` share of the edges from message passing and make them the
-    targets: the model learns to predict items from the user's *other* items (as at serving
-    time), instead of echoing an edge it can see (EASE's zero diagonal, Mult-DAE's dropout)."""
-    hidden = rng.random(len(train)) < config.edge_holdout
-    kept = ~hidden
-    weights = user_edge_weights(train, config)
-    step_graph = graph_tensors(
-        train.users[kept],
-        train.items[kept],
-        train.n_users,
-        train.n_items,
-        None,
-        None,
-        None if weights is None else weights[kept],
-    )
-    step_graph = replace(
-        step_graph, item_features=graph.item_features, user_features=graph.user_features
-    )
-    mask = sp.csr_matrix(
-        (hidden.astype(np.float32), (train.users, train.items)), shape=targets.shape
-    )
-    step_targets = targets.multiply(mask).tocsr()
-    step_targets.eliminate_zeros()
-    return step_graph, step_targets
 
 
 def _multinomial(
@@ -220,6 +181,7 @@ def train_graphsage(
         n_user_features=shares.shape[1] if shares is not None else 0,
         user_feature_kind=kind,
         user_recency_half_life_days=config.user_recency_half_life_days,
+        user_id_dropout=config.user_id_dropout,
     )
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(trainable, lr=config.learning_rate)
@@ -227,6 +189,19 @@ def train_graphsage(
     users_t = torch.from_numpy(train.users)
     items_t = torch.from_numpy(train.items)
     targets = _targets(train, config)
+    train_graph, train_targets = graph, targets
+    if not config.user_recency_in_training and config.user_recency_half_life_days > 0:
+        # Learn from plain neighbour means; evaluation and serving weigh them by recency.
+        train_graph = replace(
+            graph_tensors(train.users, train.items, train.n_users, train.n_items, None),
+            item_features=graph.item_features,
+            user_features=graph.user_features,
+        )
+    if config.temporal_holdout > 0:
+        if config.loss != "multinomial" or config.edge_holdout > 0:
+            raise ValueError("temporal_holdout: needs loss = 'multinomial' and no edge_holdout")
+        train_graph, train_targets = temporal_holdout(train, graph, targets, config)
+    targets = train_targets
     active = np.flatnonzero(np.diff(targets.indptr) > 0)  # users with training edges
     if config.loss == "multinomial":
         steps = max(1, int(np.ceil(len(active) * config.edge_passes / config.user_batch)))
@@ -242,9 +217,9 @@ def train_graphsage(
             if config.loss == "multinomial":
                 start = (step * config.user_batch) % len(active)
                 block = order[start : start + config.user_batch]
-                step_graph, step_targets = graph, targets
+                step_graph, step_targets = train_graph, targets
                 if config.edge_holdout > 0:
-                    step_graph, step_targets = _holdout(train, graph, targets, config, rng)
+                    step_graph, step_targets = random_holdout(train, graph, targets, config, rng)
                 rows = step_targets[block].tocoo()
                 u = torch.from_numpy(block[rows.row])
                 i = torch.from_numpy(rows.col.astype(np.int64))

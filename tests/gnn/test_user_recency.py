@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from gnn.artifact import artifact_meta, model_arrays
 from gnn.erasure import erase_users
@@ -100,3 +101,26 @@ def test_the_contract_needs_seen_weights_and_erasure_keeps_them_aligned(
         old, new = before.user_index[user_id], after.user_index[user_id]
         np.testing.assert_array_equal(after.seen_items(new), before.seen_items(old))
         np.testing.assert_array_equal(after.seen_item_weights(new), before.seen_item_weights(old))
+
+
+def test_recency_at_inference_only_trains_on_plain_means(
+    recent: tuple[Interactions, TrainingRun], tmp_path: Path
+) -> None:
+    """`user_recency_in_training = false`: the weights are the plain-mean model's (same seed,
+    same steps), while the run's graph (evaluation, export, serving) is recency-weighted."""
+    data, weighted_run = recent
+    config = RECENT.with_overrides(user_recency_in_training=False)
+    run = train_graphsage(data, config)
+    plain = train_graphsage(data, RECENT.with_overrides(user_recency_half_life_days=0.0))
+    for name, value in run.model.state_dict().items():
+        torch.testing.assert_close(value, plain.model.state_dict()[name])
+    dense = run.graph.user_from_items.forward_matrix.to_dense()
+    torch.testing.assert_close(dense, weighted_run.graph.user_from_items.forward_matrix.to_dense())
+    # Its scores use the weighted means, and serving reproduces them.
+    users, _ = run.embeddings()
+    plain_users, _ = plain.embeddings()
+    assert not np.allclose(users, plain_users, atol=1e-3)
+    registry = GnnRegistry(tmp_path)
+    version = registry.save(model_arrays(run.model, data), {}, artifact_meta(data, run.model))
+    loaded = load_version(registry, version.version)
+    np.testing.assert_allclose(loaded.user_embeddings, users, atol=2e-4)
