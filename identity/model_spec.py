@@ -60,10 +60,24 @@ def comparisons(columns: Sequence[str]) -> list[ComparisonCreator | dict[str, An
             levels.append(cll.ExactMatchLevel("email_local"))
         levels.append(cll.ElseLevel())
         found.append(cl.CustomComparison(levels, output_column_name="email"))
-    for name in ("phone_hash", "national_id"):
-        if name in have:
-            found.append(cl.ExactMatch(name))
+    if "phone_hash" in have:
+        found.append(cl.ExactMatch("phone_hash"))
+    if "national_id" in have:
+        found.append(_national_id("national_id_text" in have))
     return found
+
+
+def _national_id(with_text: bool) -> ComparisonCreator:
+    """Equal keyed hashes, else (from the sealed text) one or two typing errors apart: a
+    transposed or mistyped digit is the commonest error in typed ids."""
+    levels: list[ComparisonLevelCreator | dict[str, Any]] = [
+        cll.NullLevel("national_id"),
+        cll.ExactMatchLevel("national_id"),
+    ]
+    if with_text:
+        levels += [cll.DamerauLevenshteinLevel("national_id_text", d) for d in (1, 2)]
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(levels, output_column_name="national_id")
 
 
 def _name(column: str, other: str | None) -> ComparisonCreator:

@@ -17,6 +17,7 @@ ATTRIBUTES = (
     "city",
     "country",
     "email_local",
+    "national_id",  # the normalised text (sealed at rest); identifiers hold its keyed hash
 )
 # Columns of the Splink model's input table (besides `unique_id`).
 MODEL_COLUMNS = (
@@ -30,6 +31,7 @@ MODEL_COLUMNS = (
     "email_local",
     "phone_hash",
     "national_id",
+    "national_id_text",
 )
 _IDENTIFIER_COLUMNS = {"email": "email_hash", "phone": "phone_hash", "national_id": "national_id"}
 
@@ -74,6 +76,7 @@ class MatchRecord:
             "postcode": self.attrs.get("postcode") or None,
             "city": free_text(self.attrs.get("city")),
             "email_local": self.attrs.get("email_local") or None,
+            "national_id_text": self.attrs.get("national_id") or None,
         }
         for identifier_type, column in _IDENTIFIER_COLUMNS.items():
             values = self.identifier_values(identifier_type)

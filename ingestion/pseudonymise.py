@@ -38,6 +38,11 @@ def normalise_phone(raw: str | None, region: str = "GB") -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def normalise_national_id(raw: str | None) -> str | None:
+    """Upper-case national id without spaces, dashes, dots or slashes, or None when empty."""
+    return _ID_SEPARATORS.sub("", raw).upper() or None if raw else None
+
+
 class Pseudonymiser:
     """Builds Identifiers: emails and phones become HMAC-SHA256 digests under a secret key."""
 
@@ -68,7 +73,7 @@ class Pseudonymiser:
         elif kind is IdentifierType.PHONE:
             value = normalise_phone(raw, self.phone_region)
         elif kind is IdentifierType.NATIONAL_ID:
-            value = _ID_SEPARATORS.sub("", raw).upper() or None if raw else None
+            value = normalise_national_id(raw)
         else:
             value = raw.strip() if raw and raw.strip() else None
         if value is None:

@@ -8,7 +8,7 @@ from typing import Any
 from graph.model import Identifier, IdentifierType, Record, Scalar, to_millis
 from identity.match_keys import name_key
 from ingestion.normalise import clean_text, normalise_country, normalise_postcode
-from ingestion.pseudonymise import Pseudonymiser
+from ingestion.pseudonymise import Pseudonymiser, normalise_national_id
 from ingestion.schemas import RecordConsent, RecordV1
 
 
@@ -52,6 +52,9 @@ def source_record(message: RecordV1, pseudo: Pseudonymiser, ingested_at: int) ->
         "postcode": postcode,
         "city": clean_text(message.city),
         "country": normalise_country(message.country),
+        # Sealed with the other personal attributes: identity compares it for typos (the
+        # identifier itself is a keyed hash, equal or not).
+        "national_id": normalise_national_id(message.national_id),
         # Blocking keys (keyed hashes in an encrypted store: privacy/protected_store.py) and
         # the keyed hash of the email's local part.
         "name_key": name_key(first_name, last_name),

@@ -21,7 +21,14 @@ from graph.port import GraphStore, Params, Row, ServerInfo, Statement, WriteResu
 from graph.queries import QueryRef
 from privacy.cipher import FieldCipher, is_token
 
-PII_ATTRIBUTES = ("first_name", "last_name", "date_of_birth", "address", "postcode")
+PII_ATTRIBUTES = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "address",
+    "postcode",
+    "national_id",
+)
 BLOCKING_KEYS = ("name_key", "dob_key", "postcode_key")
 PII_PROPERTY = "pii"
 

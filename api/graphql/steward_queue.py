@@ -29,7 +29,9 @@ from graph.port import GraphStore
 from identity import graph_reads
 
 MAX_PAIRS_READ = 20_000  # pairs of one status read per request (the queue is sorted in full)
-HIDDEN_ATTRIBUTES = frozenset({"email_local"})  # a keyed hash: nothing a steward can read
+# email_local is a keyed hash, nothing a steward can read; a national id is shown only as its
+# comparison's level in the evidence (equal, one or two typing errors apart, different).
+HIDDEN_ATTRIBUTES = frozenset({"email_local", "national_id"})
 # Registers the queue order with strawberry (as `ReviewSort`), so resolvers can annotate with it.
 strawberry.enum(QueueOrder, name="ReviewSort", description="How the review queue is sorted.")
 

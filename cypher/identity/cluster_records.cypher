@@ -26,5 +26,6 @@ OPTIONAL MATCH (r)-[:BELONGS_TO]->(c:Customer)
 RETURN r.key AS key, r.source AS source, r.updated_at AS updated_at,
        r.first_name AS first_name, r.last_name AS last_name,
        r.date_of_birth AS date_of_birth, r.address AS address, r.postcode AS postcode,
-       r.city AS city, r.country AS country, r.email_local AS email_local, r.pii AS pii,
+       r.city AS city, r.country AS country, r.email_local AS email_local,
+       r.national_id AS national_id, r.pii AS pii,
        identifiers, c.id AS customer_id, decisions
