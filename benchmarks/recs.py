@@ -101,6 +101,7 @@ def main() -> None:
             "over_best_baseline": round(metrics[MAIN_METRIC] / best, 4) if best > 0 else None,
             "train_seconds": round(run.seconds, 2),
             "best_epoch": run.best_epoch,
+            "user_id_scale": run.model.user_id_scale,
         }
         log(f"variant {name}: ndcg@20 {metrics[MAIN_METRIC]:.4f} in {run.seconds:.1f}s")
     result = {

@@ -52,7 +52,8 @@ def model_arrays(model: GraphSage, data: Interactions) -> dict[str, np.ndarray]:
             arrays["item_feature_b"] = np.zeros(model.dim, np.float32)
         bias = model.score_bias()
         arrays["item_bias"] = np.zeros(data.n_items, np.float32) if bias is None else _array(bias)
-        arrays["unknown_user_x0"] = _array(model.unknown_user_x0)
+        # The x⁰ serving starts a new user from, scaled as a known user's (`user_id_scale`).
+        arrays["unknown_user_x0"] = _array(model.unknown_user_x0 * model.user_id_scale)
         arrays["unknown_item_x0"] = _array(model.unknown_item_x0)
     popularity = np.bincount(data.items, minlength=data.n_items).astype(np.float32)
     arrays["item_popularity"] = popularity
@@ -80,6 +81,8 @@ def artifact_meta(data: Interactions, model: GraphSage) -> dict[str, Any]:
         "normalize_output": model.normalize_output,
         "user_ids_learned": model.user_ids,
         "user_recency_half_life_days": model.user_recency_half_life_days,
+        # Informational: already applied to user_layer_0 and unknown_user_x0.
+        "user_id_scale": model.user_id_scale,
         "categories": categories,
         "interactions": len(data),
         # Interactions after this (epoch ms) are news to the served embeddings.

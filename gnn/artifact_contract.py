@@ -2,7 +2,9 @@
 are checked (numpy only).
 
 The model the arrays describe (bipartite user-item GraphSAGE, fixed contract): layer 0 is
-``item x⁰ = E_item[i] + F[i] @ item_feature_w + item_feature_b`` and ``user x⁰ = E_user[u]``;
+``item x⁰ = E_item[i] + F[i] @ item_feature_w + item_feature_b`` and ``user x⁰ = s · E_user[u]``
+(``s`` = the recipe's scoring-time ``user_id_scale``, meta ``user_id_scale``, already applied to
+``user_layer_0`` and ``unknown_user_x0``);
 for ``l < L`` each side takes the unweighted mean of its neighbours' ``x^l`` (zero without
 neighbours; a user's mean is weighted by ``seen_weights`` when meta
 ``user_recency_half_life_days`` > 0, see `gnn.recency.user_recency`):

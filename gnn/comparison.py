@@ -13,7 +13,7 @@ from gnn.baseline_presets import make_baselines
 from gnn.config import GnnConfig
 from gnn.interactions import Interactions
 from gnn.metrics import ranking_metrics
-from gnn.split import Split, temporal_split
+from gnn.split import Split, late_validation, temporal_split
 from gnn.training import TrainingRun, train_graphsage
 
 KS = (10, 20)
@@ -63,6 +63,10 @@ class Comparison:
             "graphsage_over_best_any_baseline": round(self.ratio_over(self.best()), 4),
             "train_seconds": round(self.run.seconds, 2),
             "best_epoch": self.run.best_epoch,
+            "user_id_scale": self.run.model.user_id_scale,
+            "user_id_scale_scores": {
+                f"{k:g}": round(v, 5) for k, v in self.run.user_id_scale_scores.items()
+            },
             "fit_seconds": {k: round(v, 2) for k, v in self.fit_seconds.items()},
             "users": data.n_users,
             "items": data.n_items,
@@ -96,8 +100,33 @@ def train_and_score(
         say(f"graphsage epoch {epoch}: {figures}")
 
     run = train_graphsage(split.train, config, validate, on_epoch)
+    if config.user_id_scale_grid:
+        choose_user_id_scale(run, split, config.user_id_scale_grid, say)
     users, items = run.scoring_embeddings()
     return run, ranking_metrics(embedding_scores(users, items), split, ks=KS)
+
+
+def choose_user_id_scale(
+    run: TrainingRun, split: Split, grid: Sequence[float], say: Callable[[str], None]
+) -> float:
+    """Set the trained model's `user_id_scale` to the value of `grid` with the best NDCG@20
+    on the later validation items (ties: the earlier value in `grid`); the test part is not
+    looked at."""
+    seen_and_truth = late_validation(split)
+    if len(seen_and_truth[1]) == 0:
+        say("graphsage user_id_scale kept: no user has two validation items")
+        return run.model.user_id_scale
+    for scale in grid:
+        run.model.user_id_scale = scale
+        scores = embedding_scores(*run.scoring_embeddings())
+        run.user_id_scale_scores[scale] = ranking_metrics(scores, seen_and_truth, ks=(20,))[
+            MAIN_METRIC
+        ]
+    best = max(grid, key=lambda scale: (run.user_id_scale_scores[scale], -grid.index(scale)))
+    run.model.user_id_scale = best
+    figures = ", ".join(f"{k:g}: {v:.4f}" for k, v in run.user_id_scale_scores.items())
+    say(f"graphsage user_id_scale {best:g} (late-validation ndcg@20 {figures})")
+    return best
 
 
 def compare(

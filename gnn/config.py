@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -56,6 +56,17 @@ class GnnConfig(BaseModel):
         ge=0.0,
         lt=1.0,
         description="Training only: probability that a user's id x⁰ is zeroed in a step.",
+    )
+    user_id_scale: float = Field(
+        1.0,
+        ge=0.0,
+        description="Evaluation and serving only: a user's id x⁰ is multiplied by this "
+        "(1 = as trained).",
+    )
+    user_id_scale_grid: list[Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=list,
+        description="After training, choose user_id_scale among these by NDCG@20 on each "
+        "user's later validation items (gnn.split.late_validation); empty = keep it.",
     )
     loss: Literal["bpr", "softmax", "multinomial"] = "softmax"
     temperature: float = Field(0.2, gt=0.0)

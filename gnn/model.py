@@ -145,6 +145,7 @@ class GraphSage(nn.Module):
         user_feature_kind: str = "none",
         user_recency_half_life_days: float = 0.0,
         user_id_dropout: float = 0.0,
+        user_id_scale: float = 1.0,
     ) -> None:
         super().__init__()
         if combine not in ("mean", "last"):
@@ -163,6 +164,10 @@ class GraphSage(nn.Module):
         # Training only: each step, a user's id x⁰ is zeroed with this probability (the rest
         # scaled by 1 / (1 - p)), so the neighbour mean must carry the user on its own.
         self.user_id_dropout = user_id_dropout
+        # Evaluation and serving only: a user's x⁰ (id embedding, or the unknown-user input)
+        # is multiplied by this, so the id fitted to the whole history weighs less against the
+        # (recency-weighted) neighbour layers; 1 = as trained.
+        self.user_id_scale = user_id_scale
         self.user_feature = nn.Linear(n_user_features, dim, bias=False) if n_user_features else None
         # Score = u · i + item_bias[i] + prior_weight · item_prior[i] (each part optional).
         self.item_bias = nn.Parameter(torch.zeros(n_items)) if item_bias else None
@@ -194,6 +199,8 @@ class GraphSage(nn.Module):
         if self.training and self.user_id_dropout > 0:
             keep = torch.rand(users.shape[0], 1) >= self.user_id_dropout
             users = users * keep / (1.0 - self.user_id_dropout)
+        if not self.training and self.user_id_scale != 1.0:
+            users = users * self.user_id_scale
         if self.user_feature is not None and graph.user_features is not None:
             users = users + torch.sparse.mm(graph.user_features, self.user_feature.weight.T)
         if self.item_feature is not None and graph.item_features is not None:

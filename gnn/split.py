@@ -101,3 +101,21 @@ def temporal_split(
     return Split(
         data.subset(assignment == 0), data.subset(assignment == 1), data.subset(assignment == 2)
     )
+
+
+def late_validation(split: Split) -> tuple[Interactions, Interactions]:
+    """(seen, truth) for choosing scoring-time settings: each user's validation items split
+    in time, the earlier half (rounded up) joining the seen history and the later half the
+    targets. Users with one validation item have no target. The model was fitted on the
+    training rows only, so, as at test time and between retrains, the targets come after
+    interactions it never learned from."""
+    valid = split.valid
+    order = np.lexsort((valid.items, valid.last_at, valid.first_at, valid.users))
+    users = valid.users[order]
+    per_user = np.bincount(users, minlength=valid.n_users)
+    starts = np.concatenate(([0], np.cumsum(per_user)[:-1]))
+    rank = np.arange(len(valid), dtype=np.int64) - starts[users]
+    late_sorted = rank >= _count(0.5, per_user)[users]
+    late = np.empty(len(valid), bool)
+    late[order] = late_sorted
+    return concat(split.train, valid.subset(~late)), valid.subset(late)

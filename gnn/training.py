@@ -32,6 +32,8 @@ class TrainingRun:
     history: list[dict[str, float]] = field(default_factory=list)
     best_epoch: int = 0
     seconds: float = 0.0
+    # user_id_scale -> late-validation NDCG@20, when the scale was chosen after training.
+    user_id_scale_scores: dict[float, float] = field(default_factory=dict)
 
     def embeddings(self) -> tuple[np.ndarray, np.ndarray]:
         """Final user and item embeddings as float32 arrays."""
@@ -182,6 +184,7 @@ def train_graphsage(
         user_feature_kind=kind,
         user_recency_half_life_days=config.user_recency_half_life_days,
         user_id_dropout=config.user_id_dropout,
+        user_id_scale=config.user_id_scale,
     )
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(trainable, lr=config.learning_rate)

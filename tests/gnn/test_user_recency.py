@@ -16,6 +16,7 @@ from gnn.model_version import RegistryError
 from gnn.recency import DAY_MS, decay, user_recency
 from gnn.registry import GnnRegistry
 from gnn.serving import RecommendationService, embed_user, load_version
+from gnn.serving.loaded_model import LoadedModel
 from gnn.training import TrainingRun, train_graphsage
 from tests.gnn.test_decoder_options import with_times
 from tests.gnn.test_training import FAST, planted
@@ -64,20 +65,9 @@ def test_served_embeddings_follow_the_weighted_mean(
         unweighted = embed_user(loaded, items, x0=x0)
         assert not np.allclose(unweighted, loaded.user_embeddings[user], atol=1e-3)
     # A known user with a new item: training items keep their weights, the new one counts 1.
-    service = RecommendationService(tmp_path, reload_check_seconds=0)
-    user = 21
-    items, weights = loaded.seen_items(user), loaded.seen_item_weights(user)
-    assert weights is not None
-    new = int(np.setdiff1d(np.arange(loaded.n_items), items)[0])
-    vector = service.embed_user_vector(
-        data.user_ids[user], interactions=[(loaded.item_ids[new], 1)]
-    )
-    assert vector is not None
-    assert vector.source == "inductive"
-    expected = embed_user(
-        loaded, np.append(items, new), np.append(weights, 1.0), x0=loaded.user_layers[0][user]
-    )
-    np.testing.assert_allclose(vector.vector, expected, rtol=1e-6)
+    served, items, weights = served_with_a_new_item(tmp_path, loaded, data.user_ids[21])
+    expected = embed_user(loaded, items, weights, x0=loaded.user_layers[0][21])
+    np.testing.assert_allclose(served, expected, rtol=1e-6)
 
 
 def test_the_contract_needs_seen_weights_and_erasure_keeps_them_aligned(
@@ -124,3 +114,19 @@ def test_recency_at_inference_only_trains_on_plain_means(
     version = registry.save(model_arrays(run.model, data), {}, artifact_meta(data, run.model))
     loaded = load_version(registry, version.version)
     np.testing.assert_allclose(loaded.user_embeddings, users, atol=2e-4)
+
+
+def served_with_a_new_item(
+    model_dir: Path, loaded: LoadedModel, user_id: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A known user served (inductively) with one item they never had: the served vector,
+    and the items and weights serving must have aggregated (the new item weighs 1)."""
+    service = RecommendationService(model_dir, reload_check_seconds=0)
+    user = loaded.user_index[user_id]
+    seen, weights = loaded.seen_items(user), loaded.seen_item_weights(user)
+    assert weights is not None
+    new = int(np.setdiff1d(np.arange(loaded.n_items), seen)[0])
+    vector = service.embed_user_vector(user_id, interactions=[(loaded.item_ids[new], 1)])
+    assert vector is not None
+    assert vector.source == "inductive"
+    return vector.vector, np.append(seen, new), np.append(weights, 1.0)
