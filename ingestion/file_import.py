@@ -11,6 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from ingestion.catalogue import ingest_items
+from ingestion.gc_tuning import batch_gc
 from ingestion.pipeline import IngestPipeline
 from ingestion.results import BatchResult, ItemStatus, RawMessage
 
@@ -91,10 +92,11 @@ async def import_file(
         total = sum(1 for line in handle if line.strip()) - (1 if path.suffix == ".csv" else 0)
     if prepare_in_process is None:
         prepare_in_process = total > _IN_PROCESS_BATCHES * batch_size
-    if kind is FileKind.EVENTS and prepare_in_process:
-        async with pipeline.preparing_in_process():
-            return await _feed(pipeline, path, kind, batch_size, total, progress)
-    return await _feed(pipeline, path, kind, batch_size, total, progress)
+    with batch_gc():
+        if kind is FileKind.EVENTS and prepare_in_process:
+            async with pipeline.preparing_in_process():
+                return await _feed(pipeline, path, kind, batch_size, total, progress)
+        return await _feed(pipeline, path, kind, batch_size, total, progress)
 
 
 async def _feed(

@@ -27,6 +27,7 @@ from kafka.errors import (
     UnknownMemberIdError,
 )
 
+from ingestion.gc_tuning import batch_gc
 from ingestion.kafka_batches import StagedBatch, count_results, stage_batch
 from ingestion.kafka_config import BatchFailedError, ConsumeStats, KafkaIngestConfig
 from ingestion.kafka_metrics import BATCH_FAILURES, COMMIT_FAILURES, update_lag
@@ -115,6 +116,7 @@ class KafkaIngestor:
     async def run(self, stop: threading.Event | asyncio.Event) -> ConsumeStats:
         """Consume until *stop* is set; the batch in hand is finished and committed first."""
         async with AsyncExitStack() as stack:
+            stack.enter_context(batch_gc())
             if self.config.prepare_in_process and isinstance(self.ingestor, StagedIngestor):
                 await stack.enter_async_context(self.ingestor.preparing_in_process())
             return await self._consume(stop)

@@ -27,6 +27,7 @@ from typing import IO, Any
 from ingestion.dead_letters import DeadLetterStore
 from ingestion.event_log import EventLog
 from ingestion.event_prepare import Chunk, EventPreparer
+from ingestion.gc_tuning import BATCH_THRESHOLDS
 from ingestion.pseudonymise import Pseudonymiser
 from ingestion.results import ItemResult, RawMessage
 
@@ -166,10 +167,9 @@ def main() -> None:
     preparer = EventPreparer(
         log, dead_letters, setup.pseudonymiser, setup.max_message_bytes, setup.chunk_size
     )
-    # This process makes no reference cycles worth chasing: keep start-up objects out of
-    # every collection, and collect young objects less often (measured 3-9 % less CPU).
+    # This process makes no reference cycles worth chasing (it exits with its parent).
     gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*BATCH_THRESHOLDS)
     _write(replies, ("ready",))
     try:
         while (request := _read(requests)) is not None:
