@@ -55,6 +55,8 @@ def route_template(scope: Scope) -> str:
 
 def log_json(level: int, event: str, **fields: Any) -> None:
     """One structured log line: a JSON object with an `event` name and the given fields."""
+    if not log.isEnabledFor(level):  # not even encoded (a line per request)
+        return
     log.log(level, json.dumps({"event": event, **fields}, default=str, separators=(",", ":")))
 
 

@@ -8,7 +8,9 @@ the frontend query (profile + recommendations; segments and next-best-action joi
 when the schema has them) for random demo customers at a fixed rate (open loop: latency is
 measured from each request's scheduled time, so a slow server cannot hide queueing). Bounded
 by `--seconds` and `--max-requests`. The last stdout line is JSON with `rps`, `p50_ms`,
-`p99_ms`, `errors`, the query parts, the data size and the machine.
+`p99_ms`, `errors`, the query parts, the data size, CPU per request of the API processes,
+the embedded graph server and the load generator (`cpu_ms_per_request_*`, over the
+measured requests), the load average and the machine.
 """
 
 from __future__ import annotations
@@ -38,6 +40,49 @@ OPTIONAL_PARTS = {
     "segments": "segments { segmentId name }",
     "nextBestAction": "nextBestAction { id }",
 }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(child) for child in found]
+
+
+class CpuMeter:
+    """CPU seconds of the API (the server process and its workers), of the embedded graph
+    server (its pid from the data dir's `falkordb/server.json`) and of this load generator."""
+
+    def __init__(self, server_pid: int, data_dir: Path) -> None:
+        self.server_pid = server_pid
+        self.state = data_dir / "falkordb" / "server.json"
+
+    def _graph_pid(self) -> int | None:
+        try:
+            return int(json.loads(self.state.read_text(encoding="utf-8"))["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def sample(self) -> dict[str, float]:
+        """Cumulative CPU seconds per part."""
+        api = [self.server_pid, *_children(self.server_pid)]
+        graph = self._graph_pid()
+        times = os.times()
+        return {
+            "api": sum(_cpu_seconds(pid) for pid in api if pid != graph),
+            "graph": _cpu_seconds(graph) if graph is not None else 0.0,
+            "loadgen": times.user + times.system,
+        }
 
 
 def _free_port() -> int:
@@ -77,7 +122,7 @@ async def _schema_fields(session: aiohttp.ClientSession, base: str, key: str) ->
     return {field["name"] for field in body["data"]["__type"]["fields"]}
 
 
-async def _drive(args: argparse.Namespace, base: str, key: str) -> dict[str, Any]:
+async def _drive(args: argparse.Namespace, base: str, key: str, meter: CpuMeter) -> dict[str, Any]:
     connector = aiohttp.TCPConnector(limit=args.concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         await _wait_ready(session, base, time.monotonic() + 120)
@@ -108,6 +153,7 @@ async def _drive(args: argparse.Namespace, base: str, key: str) -> dict[str, Any
             *(one(c, start + i / args.rate, warm) for i, c in enumerate(customers[: args.warmup]))
         )
         latencies: list[float] = []
+        cpu_before = meter.sample()
         start = time.perf_counter() + 0.05
         results = await asyncio.gather(
             *(
@@ -116,7 +162,12 @@ async def _drive(args: argparse.Namespace, base: str, key: str) -> dict[str, Any
             )
         )
         elapsed = time.perf_counter() - start
+        cpu_after = meter.sample()
     values = np.array(latencies)
+    cpu = {
+        f"cpu_ms_per_request_{part}": round((cpu_after[part] - cpu_before[part]) * 1000 / total, 2)
+        for part in cpu_before
+    }
     return {
         "requests": total,
         "rps": round(total / elapsed, 1),
@@ -128,6 +179,8 @@ async def _drive(args: argparse.Namespace, base: str, key: str) -> dict[str, Any
         "errors": int(sum(1 for ok in results if not ok)),
         "query_parts": ["profile", "recommendations", *optional],
         "customers": len(set(customers)),
+        **cpu,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -179,7 +232,8 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        figures = asyncio.run(_drive(args, f"http://127.0.0.1:{port}", key))
+        meter = CpuMeter(server.pid, args.data_dir)
+        figures = asyncio.run(_drive(args, f"http://127.0.0.1:{port}", key, meter))
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -8,11 +8,9 @@ import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-import falkordb
 import redis.exceptions
 from falkordb.asyncio import FalkorDB
 from falkordb.asyncio.graph import AsyncGraph
-from falkordb.asyncio.query_result import QueryResult
 
 from graph.embedded_server import EmbeddedFalkorDB
 from graph.errors import (
@@ -23,10 +21,10 @@ from graph.errors import (
     QueryError,
 )
 from graph.falkordb_params import params_header
+from graph.falkordb_reply import SchemaMiss, refresh_schema, rows_of
 from graph.port import GraphStore, Params, Row, ServerInfo, Statement, WriteResult, WriteSummary
 from graph.queries import Cypher, QueryCatalog, QueryRef
 from graph.schema import SCHEMA
-from graph.values import NOT_DRIVER_TYPE, entity, plain
 
 T = TypeVar("T")
 _STATS = {
@@ -36,23 +34,6 @@ _STATS = {
     "Relationships deleted": "relationships_deleted",
     "Properties set": "properties_set",
 }
-
-
-def _driver_hook(value: Any) -> Any:
-    if isinstance(value, falkordb.Node):
-        return entity(value.properties or {}, _driver_hook, _labels=sorted(value.labels or []))
-    if isinstance(value, falkordb.Edge):
-        return entity(value.properties or {}, _driver_hook, _type=value.relation)
-    if isinstance(value, falkordb.Path):
-        return {
-            "nodes": [plain(n, _driver_hook) for n in value.nodes()],
-            "relationships": [plain(e, _driver_hook) for e in value.edges()],
-        }
-    return NOT_DRIVER_TYPE
-
-
-def _summary(result: QueryResult) -> WriteSummary:
-    return WriteSummary(**{attr: int(getattr(result, attr)) for attr in _STATS.values()})
 
 
 def _parse_stats(lines: Sequence[Any]) -> WriteSummary:
@@ -137,30 +118,44 @@ class FalkorDBStore(GraphStore):
                 raise QueryError(str(error), name) from error
         raise AssertionError("unreachable")
 
-    async def _query(self, cypher: Cypher, params: Params | None, read_only: bool) -> QueryResult:
-        async def run() -> QueryResult:
+    async def _query(self, cypher: Cypher, params: Params | None, read_only: bool) -> list[Any]:
+        """The compact reply `[header, rows, stats]` (or `[stats]`) of one query."""
+
+        async def run() -> list[Any]:
             text = params_header(params) + cypher.text
-            method = self._graph.ro_query if read_only else self._graph.query
-            return await method(text, None, timeout=self.timeout_ms)
+            command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
+            reply = await self._db.connection.execute_command(
+                command, self.graph_name, text, "--compact", "timeout", self.timeout_ms
+            )
+            for part in (reply[0], reply[-1]):  # a query error, or a run-time error
+                if isinstance(part, redis.exceptions.ResponseError):
+                    raise part
+            return list(reply)
 
         return await self._call(cypher.name, run, retry=read_only)
 
-    @staticmethod
-    def _rows(result: QueryResult) -> list[Row]:
-        header = [str(column[1]) for column in getattr(result, "header", [])]
-        return [
-            {name: plain(value, _driver_hook) for name, value in zip(header, row, strict=True)}
-            for row in result.result_set
-        ]
+    async def _rows(self, name: str, reply: list[Any]) -> list[Row]:
+        """The reply's rows; a label or property created since the schema cache was filled
+        refreshes it once."""
+        try:
+            return rows_of(reply, self._graph.schema)
+        except SchemaMiss:  # the graph (and its schema cache) of a reconnect, if one happens
+            await self._call(name, lambda: refresh_schema(self._graph.schema), retry=True)
+        try:
+            return rows_of(reply, self._graph.schema)
+        except SchemaMiss as miss:
+            raise QueryError(f"unknown schema id in the reply: {miss}", name) from None
 
     async def read(self, query: QueryRef, params: Params | None = None) -> list[Row]:
         """Run a read-only query (GRAPH.RO_QUERY refuses writes)."""
-        return self._rows(await self._query(self.resolve(query), params, read_only=True))
+        cypher = self.resolve(query)
+        return await self._rows(cypher.name, await self._query(cypher, params, read_only=True))
 
     async def write(self, query: QueryRef, params: Params | None = None) -> WriteResult:
         """Run one write query; FalkorDB applies each query atomically."""
-        result = await self._query(self.resolve(query), params, read_only=False)
-        return WriteResult(self._rows(result), _summary(result))
+        cypher = self.resolve(query)
+        reply = await self._query(cypher, params, read_only=False)
+        return WriteResult(await self._rows(cypher.name, reply), _parse_stats(reply[-1]))
 
     async def _validate(self, cypher: Cypher, params: dict[str, Any]) -> None:
         if cypher.text in self._validated:

@@ -2,10 +2,11 @@
 
 A SQLite file (WAL, readable by this user only). The API appends from the request path
 without waiting for the disk: exposures are queued and written in batches by a background
-thread (a crash can lose the last moments' exposures: they are training data, not records
-of consent). The learner closes exposures with a reward (`rewarded` when a conversion
-followed, `unrewarded` when the window passed without one), each under a growing sequence
-number, and learns closed exposures in that order (the state file records how far it got).
+thread, which lets a batch gather for `LINGER` seconds after the first one (a crash can lose
+the last moments' exposures: they are training data, not records of consent). The learner
+closes exposures with a reward (`rewarded` when a conversion followed, `unrewarded` when the
+window passed without one), each under a growing sequence number, and learns closed
+exposures in that order (the state file records how far it got).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ COLUMNS = (
     "status, reward, closed_seq"
 )
 _STOP = object()
+LINGER = 0.05  # seconds the writer waits after the first queued exposure, to write a batch
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,14 @@ def open_private_sqlite(path: Path) -> sqlite3.Connection:
 class ExposureLog:
     """Appends exposures (queued, or at once without `background`), closes and lists them."""
 
-    def __init__(self, path: Path, *, background: bool = True) -> None:
+    def __init__(self, path: Path, *, background: bool = True, linger: float = LINGER) -> None:
         self.path = path
+        self.linger = linger
         self._db = open_private_sqlite(path)
         self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._stopping = threading.Event()
         self._writer: threading.Thread | None = None
         if background:
             self._writer = threading.Thread(target=self._drain, name="nba-exposures", daemon=True)
@@ -126,6 +130,10 @@ class ExposureLog:
         while True:
             batch: list[Exposure] = []
             item = self._queue.get()
+            if item is not _STOP and self.linger > 0:
+                # Let a batch gather: one transaction (and one wake-up of this thread) per
+                # request would cost the request path more than the insert itself.
+                self._stopping.wait(self.linger)
             while item is not _STOP:
                 batch.append(item)  # type: ignore[arg-type]
                 if len(batch) >= 1000 or self._queue.empty():
@@ -147,9 +155,11 @@ class ExposureLog:
     def close(self) -> None:
         """Write what is queued, stop the writer (the file stays usable for reads)."""
         if self._writer is not None:
+            self._stopping.set()  # no lingering: write what is there now
             self._queue.put(_STOP)
             self._writer.join()
             self._writer = None
+            self._stopping.clear()
 
     def pending(self, limit: int = 10_000, after: str = "") -> list[Exposure]:
         """Pending exposures in id order, after id `after` (pages of `limit`)."""

@@ -86,6 +86,7 @@ class ProtectedStore(GraphStore):
         self.backend = inner.backend
         self.queries = inner.queries
         self.batch_size = inner.batch_size
+        self._redacted: RedactedStore | None = None
 
     async def read(self, query: QueryRef, params: Params | None = None) -> list[Row]:
         """Read with blocking parameters hashed; personal attributes come back opened."""
@@ -182,20 +183,7 @@ class ProtectedStore(GraphStore):
 
     def open_rows(self, rows: list[Row]) -> list[Row]:
         """Rows with every `pii` token (column or node property) replaced by its attributes."""
-        places: list[tuple[dict[str, Any], str]] = []
-        for row in rows:
-            token = row.get(PII_PROPERTY)
-            if isinstance(token, str) and is_token(token):
-                places.append((row, token))
-            for value in row.values():
-                if isinstance(value, dict) and is_token(value.get(PII_PROPERTY)):
-                    places.append((value, value[PII_PROPERTY]))
-                elif isinstance(value, list):
-                    places.extend(
-                        (item, item[PII_PROPERTY])
-                        for item in value
-                        if isinstance(item, dict) and is_token(item.get(PII_PROPERTY))
-                    )
+        places = _token_places(rows)
         if not places:
             return rows
         opened = self.cipher.open([token for _, token in places])
@@ -204,3 +192,61 @@ class ProtectedStore(GraphStore):
             for name in PII_ATTRIBUTES:
                 holder[name] = attrs.get(name)
         return rows
+
+    def redacted(self) -> GraphStore:
+        """This store for a caller who may not see personal attributes (see
+        `without_personal_data`)."""
+        if self._redacted is None:
+            self._redacted = RedactedStore(self)
+        return self._redacted
+
+
+def _token_places(rows: list[Row]) -> list[tuple[dict[str, Any], str]]:
+    """Every `pii` token of the rows (a column, or a property of a returned node or of a
+    node in a returned list) with the dict holding it."""
+    places: list[tuple[dict[str, Any], str]] = []
+    for row in rows:
+        token = row.get(PII_PROPERTY)
+        if isinstance(token, str) and is_token(token):
+            places.append((row, token))
+        for value in row.values():
+            if isinstance(value, dict) and is_token(value.get(PII_PROPERTY)):
+                places.append((value, value[PII_PROPERTY]))
+            elif isinstance(value, list):
+                places.extend(
+                    (item, item[PII_PROPERTY])
+                    for item in value
+                    if isinstance(item, dict) and is_token(item.get(PII_PROPERTY))
+                )
+    return places
+
+
+class RedactedStore(ProtectedStore):
+    """A `ProtectedStore` whose rows come back with personal attributes null: tokens are
+    dropped unopened (no data key loaded, nothing decrypted). Writes are sealed as usual.
+    A view: it shares the protected store's connection and keys, and closes nothing."""
+
+    def __init__(self, protected: ProtectedStore) -> None:
+        super().__init__(protected.inner, protected.cipher)
+
+    def open_rows(self, rows: list[Row]) -> list[Row]:
+        """Rows with every `pii` token replaced by null personal attributes."""
+        for holder, _ in _token_places(rows):
+            del holder[PII_PROPERTY]
+            for name in PII_ATTRIBUTES:
+                holder[name] = None
+        return rows
+
+    def redacted(self) -> GraphStore:
+        """Itself."""
+        return self
+
+    async def close(self) -> None:
+        """Nothing: the protected store it views owns the connection and the key store."""
+
+
+def without_personal_data(store: GraphStore) -> GraphStore:
+    """`store` for reads on behalf of a caller who may not see personal attributes: a
+    `ProtectedStore` answers them null instead of decrypting what would be withheld anyway;
+    any other store (it holds no sealed attributes) as it is."""
+    return store.redacted() if isinstance(store, ProtectedStore) else store

@@ -6,13 +6,19 @@ from dataclasses import dataclass
 from typing import Annotated, cast
 
 import strawberry
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Header, HTTPException, Request
 from strawberry.fastapi import BaseContext
 
 from api.graphql.consent_loaders import ConsentLoaders
 from api.graphql.customer_view import CustomerViews
 from api.graphql.loaders import Loaders
-from api.graphql.permissions import Principal, UnknownApiKey, principal_for
+from api.graphql.permissions import (
+    Operation,
+    Principal,
+    UnknownApiKey,
+    allowed,
+    principal_for,
+)
 from gnn.serving import RecommendationService
 from graph.port import GraphStore
 from identity.steward import StewardService
@@ -21,6 +27,7 @@ from nba.service import NextBestActionService
 from privacy.consent_store import ConsentService
 from privacy.erasure import ErasureService
 from privacy.export import AccessExport
+from privacy.protected_store import without_personal_data
 from segments.service import SegmentService
 
 API_KEY_HEADER = "X-API-Key"
@@ -49,7 +56,11 @@ class GraphQLContext(BaseContext):
         super().__init__()
         self.principal = principal
         self.services = services
-        self.loaders = Loaders(services.store, services.segments)
+        # Personal attributes withheld from this caller are not decrypted either.
+        store = services.store
+        if not allowed(principal.role, Operation.CUSTOMER_PII):
+            store = without_personal_data(store)
+        self.loaders = Loaders(store, services.segments)
         self.consent = ConsentLoaders(services.consent)
         self.views = CustomerViews(self.loaders, self.consent)
 
@@ -65,7 +76,7 @@ def _services(request: Request) -> GraphQLServices:
 
 
 async def get_context(
-    services: Annotated[GraphQLServices, Depends(_services)],
+    request: Request,
     api_key: Annotated[str | None, Header(alias=API_KEY_HEADER)] = None,
 ) -> GraphQLContext:
     """The context of one GraphQL request; 401 for an `X-API-Key` that is not configured.
@@ -73,6 +84,9 @@ async def get_context(
     No key at all is allowed here (GraphiQL's page and introspection work without one);
     every guarded field then answers UNAUTHENTICATED.
     """
+    # The services are looked up here, not as a dependency of their own: FastAPI would run
+    # a plain `def` dependency in its thread pool, a thread hand-off per request.
+    services = _services(request)
     try:
         principal = principal_for(api_key, services.api_keys)
     except UnknownApiKey:

@@ -33,8 +33,9 @@ READ = Operation.CUSTOMER_READ
 
 def _views(info: Info) -> CustomerLoad | None:
     """The whole-view loader when the customer selection reads past the node."""
-    selections = info.selected_fields[0].selections if info.selected_fields else []
-    needs = view_needs(selections)
+    raw = info._raw_info
+    node = raw.field_nodes[0].selection_set if raw.field_nodes else None
+    needs = view_needs(node.selections if node is not None else (), raw.fragments)
     return info.context.views.loader(needs.interactions).load if needs.view else None
 
 

@@ -14,15 +14,21 @@ instead of reading what changed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionNode,
+)
 from strawberry.dataloader import DataLoader
-from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
 
 from api.graphql.consent_loaders import ConsentLoaders
-from api.graphql.loaders import IdentifierRow, ItemInteraction, Loaders, interaction_of
+from api.graphql.loaders import IdentifierRow, ItemInteraction, Loaders
 from graph.port import Row
 from privacy.consent import PURPOSES
 from segments.service import Membership
@@ -48,22 +54,43 @@ class ViewNeeds:
     interactions: bool
 
 
-def view_needs(selections: list[Selection]) -> ViewNeeds:
-    """Whether a customer selection (fragments included) asks for the view's parts, and
-    whether it pools interactions."""
+def view_needs(
+    selections: Iterable[SelectionNode], fragments: Mapping[str, FragmentDefinitionNode]
+) -> ViewNeeds:
+    """Whether a customer selection (graphql-core's syntax nodes, fragments included) asks
+    for the view's parts, and whether it pools interactions. The syntax tree is read
+    directly: strawberry's `info.selected_fields` converts the whole subtree first."""
     names: set[str] = set()
     pending = list(selections)
     while pending:
         selection = pending.pop()
-        if isinstance(selection, FragmentSpread | InlineFragment):
-            pending.extend(selection.selections)
-        else:
-            names.add(selection.name)
+        if isinstance(selection, FieldNode):
+            names.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            pending.extend(selection.selection_set.selections)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                pending.extend(fragment.selection_set.selections)
     return ViewNeeds(bool(names & VIEW_FIELDS), bool(names & POOLING_FIELDS))
 
 
 def _identifier(entry: dict[str, Any]) -> IdentifierRow:
     return IdentifierRow(str(entry["key"]), str(entry["type"]), str(entry["value"]))
+
+
+def _interaction(entry: list[Any]) -> ItemInteraction:
+    """`interaction_of` over a positional entry (`INTERACTION_COLUMNS`), without the dict."""
+    key, item, kind, count, first_at, last_at, weight = entry
+    return ItemInteraction(
+        identifier_key=str(key),
+        item_id=str(item),
+        type=str(kind),
+        count=int(count or 0),
+        weight=float(weight or 0.0),
+        first_at=int(first_at or 0),
+        last_at=int(last_at or 0),
+    )
 
 
 class CustomerViews:
@@ -122,7 +149,5 @@ class CustomerViews:
                 identifier.key: [] for group in [*held.values(), seen] for identifier in group
             }
             for entry in row["interactions"] or []:
-                pooled.setdefault(str(entry[0]), []).append(
-                    interaction_of(dict(zip(INTERACTION_COLUMNS, entry, strict=True)))
-                )
+                pooled.setdefault(str(entry[0]), []).append(_interaction(entry))
             loaders.prime_interactions(pooled)

@@ -16,7 +16,6 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
@@ -37,10 +36,12 @@ from api.graphql.steward import StewardMutation, StewardQuery
 from api.graphql.steward_customer import StewardCustomerQuery
 from api.graphql.steward_pair import StewardPairQuery
 from api.graphql.steward_queue import StewardQueueQuery
+from api.graphql.validation_cache import TextValidationCache, ValidationResults
 
 MAX_DEPTH = 8
 MAX_ALIASES = 20
 MAX_TOKENS = 2000
+CACHED_DOCUMENTS = 1024
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 Query = merge_types(
@@ -83,6 +84,7 @@ def build_schema(
     max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, max_tokens: int = MAX_TOKENS
 ) -> strawberry.Schema:
     """The API's schema with its limits and error masking."""
+    validated = ValidationResults(CACHED_DOCUMENTS)
     limits: list[type[ASTValidationRule]] = [
         depth_rule(max_depth, None),
         aliases_rule(max_aliases),
@@ -95,8 +97,8 @@ def build_schema(
             OperationMetrics,
             # Parsed and validated documents are cached by query text: a frontend sends the
             # same few documents over and over (a small saving; benchmarks/RESULTS.md).
-            lambda: ParserCache(maxsize=1024),
-            lambda: ValidationCache(maxsize=1024),
+            lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+            lambda: TextValidationCache(validated),
             # The depth and alias rules are built once per schema, not per request: a new
             # rule class per request would miss the validation cache on every request
             # (strawberry's limiter extensions build one in their constructor).
