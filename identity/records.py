@@ -33,6 +33,9 @@ MODEL_COLUMNS = (
     "national_id",
     "national_id_text",
 )
+# Attributes a steward's side-by-side view leaves out: a keyed hash nobody can read, and the
+# national id (the evidence shows its level: equal, one or two typing errors apart, different).
+NOT_SHOWN_TO_STEWARDS = frozenset({"email_local", "national_id"})
 _IDENTIFIER_COLUMNS = {"email": "email_hash", "phone": "phone_hash", "national_id": "national_id"}
 
 

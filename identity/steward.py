@@ -13,6 +13,7 @@ from identity.audit import Snapshot, entry, now_ms, pair_id, split_pair_id
 from identity.graph_writes import IdentityChanges, write_changes
 from identity.links import pair
 from identity.reclustering import LinkExplanation, customer_links, explain, recluster_moves
+from identity.records import NOT_SHOWN_TO_STEWARDS
 from identity.service import IdentityService
 from identity.stable_ids import new_customer_id
 
@@ -85,7 +86,7 @@ class StewardService:
             record = records.get(key)
             if record is None:
                 return {"key": key}
-            shown = {k: v for k, v in record.attrs.items() if k != "email_local"}
+            shown = {k: v for k, v in record.attrs.items() if k not in NOT_SHOWN_TO_STEWARDS}
             return {"key": key, "source": record.source, "customer_id": record.customer_id, **shown}
 
         return [

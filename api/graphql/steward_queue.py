@@ -27,11 +27,9 @@ from api.graphql.steward import MAX_PAGE, MatchStatus, PageInfo, decode_cursor, 
 from graph.model import from_millis
 from graph.port import GraphStore
 from identity import graph_reads
+from identity.records import NOT_SHOWN_TO_STEWARDS
 
 MAX_PAIRS_READ = 20_000  # pairs of one status read per request (the queue is sorted in full)
-# email_local is a keyed hash, nothing a steward can read; a national id is shown only as its
-# comparison's level in the evidence (equal, one or two typing errors apart, different).
-HIDDEN_ATTRIBUTES = frozenset({"email_local", "national_id"})
 # Registers the queue order with strawberry (as `ReviewSort`), so resolvers can annotate with it.
 strawberry.enum(QueueOrder, name="ReviewSort", description="How the review queue is sorted.")
 
@@ -135,7 +133,7 @@ async def record_sides(store: GraphStore, keys: list[str]) -> dict[str, dict[str
             "key": r.key,
             "source": r.source,
             "customer_id": r.customer_id,
-            **{k: v for k, v in r.attrs.items() if k not in HIDDEN_ATTRIBUTES},
+            **{k: v for k, v in r.attrs.items() if k not in NOT_SHOWN_TO_STEWARDS},
         }
         for r in records
     }

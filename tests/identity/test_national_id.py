@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from api.graphql.steward_queue import record_sides
 from benchmarks.identity_datasets import load_febrl3
 from benchmarks.identity_project import ingest
 from benchmarks.identity_records import to_records
@@ -75,6 +76,9 @@ async def test_a_transposed_national_id_is_evidence_and_its_text_stays_sealed(
             found = {r.key: r for r in await records_by_keys(store, keys)}
             original_row, near, far = (found[k] for k in keys)
             assert near.attrs["national_id"] == "7132054"  # normalised, readable to identity
+            sides = await record_sides(store, ["crm:near"])  # the steward's review view
+            assert sides["crm:near"]["first_name"] == "zoe"
+            assert "national_id" not in sides["crm:near"]
             raw = await _raw_record(store, "crm:near")
             assert raw["national_id"] is None
             assert str(raw["pii"]).startswith("pii1.")
