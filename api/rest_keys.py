@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import Header, HTTPException, status
 
 from api.dependencies import SettingsDep
-from api.graphql.context import API_KEY_HEADER
-from api.graphql.permissions import Operation, Principal, UnknownApiKey, allowed, principal_for
+from api.graphql.context import API_KEY_HEADER, principal_or_401
+from api.graphql.permissions import Operation, Principal, allowed
 
 KeyCheck = Callable[..., Awaitable[Principal]]
 
@@ -29,10 +29,7 @@ def requires(operation: Operation) -> KeyCheck:
     ) -> Principal:
         if not api_key:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"{API_KEY_HEADER} is required")
-        try:
-            principal = principal_for(api_key, settings.api_keys)
-        except UnknownApiKey:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown API key") from None
+        principal = principal_or_401(api_key, settings.api_keys)
         if not allowed(principal.role, operation):
             detail = f"the {principal.role} role may not use {operation.value}"
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, cast
 
@@ -87,8 +88,13 @@ async def get_context(
     # The services are looked up here, not as a dependency of their own: FastAPI would run
     # a plain `def` dependency in its thread pool, a thread hand-off per request.
     services = _services(request)
+    return GraphQLContext(principal_or_401(api_key, services.api_keys), services)
+
+
+def principal_or_401(api_key: str | None, keys: Mapping[str, str]) -> Principal:
+    """The principal of an `X-API-Key` value (anonymous without one); 401 when the key is
+    not configured. Shared by GraphQL and the REST routes."""
     try:
-        principal = principal_for(api_key, services.api_keys)
+        return principal_for(api_key, keys)
     except UnknownApiKey:
         raise HTTPException(status_code=401, detail="unknown API key") from None
-    return GraphQLContext(principal, services)

@@ -28,7 +28,7 @@ from graphql import (
 from strawberry.dataloader import DataLoader
 
 from api.graphql.consent_loaders import ConsentLoaders
-from api.graphql.loaders import IdentifierRow, ItemInteraction, Loaders
+from api.graphql.loaders import IdentifierRow, ItemInteraction, Loaders, interaction_from
 from graph.port import Row
 from privacy.consent import PURPOSES
 from segments.service import Membership
@@ -40,8 +40,6 @@ VIEW_FIELDS = frozenset(
 )
 # Loads a customer node by id (its view primed on the way).
 CustomerLoad = Callable[[str], Awaitable[dict[str, Any] | None]]
-# The view's interaction lists, position by position.
-INTERACTION_COLUMNS = ("id_key", "item_id", "type", "count", "first_at", "last_at", "weight")
 # Customer fields that pool every interaction of the customer's identifiers.
 POOLING_FIELDS = frozenset({"nextBestAction", "interactionSummary"})
 
@@ -77,20 +75,6 @@ def view_needs(
 
 def _identifier(entry: dict[str, Any]) -> IdentifierRow:
     return IdentifierRow(str(entry["key"]), str(entry["type"]), str(entry["value"]))
-
-
-def _interaction(entry: list[Any]) -> ItemInteraction:
-    """`interaction_of` over a positional entry (`INTERACTION_COLUMNS`), without the dict."""
-    key, item, kind, count, first_at, last_at, weight = entry
-    return ItemInteraction(
-        identifier_key=str(key),
-        item_id=str(item),
-        type=str(kind),
-        count=int(count or 0),
-        weight=float(weight or 0.0),
-        first_at=int(first_at or 0),
-        last_at=int(last_at or 0),
-    )
 
 
 class CustomerViews:
@@ -149,5 +133,5 @@ class CustomerViews:
                 identifier.key: [] for group in [*held.values(), seen] for identifier in group
             }
             for entry in row["interactions"] or []:
-                pooled.setdefault(str(entry[0]), []).append(_interaction(entry))
+                pooled.setdefault(str(entry[0]), []).append(interaction_from(entry))
             loaders.prime_interactions(pooled)

@@ -63,21 +63,31 @@ def _grouped(
     return load
 
 
+# An interaction's columns, in the order of the customer view's positional entries.
+INTERACTION_COLUMNS = ("id_key", "item_id", "type", "count", "first_at", "last_at", "weight")
+
+
 def _identifier(row: Row) -> IdentifierRow:
     return IdentifierRow(str(row["key"]), str(row["type"]), str(row["value"]))
 
 
+def interaction_from(entry: Sequence[Any]) -> ItemInteraction:
+    """An interaction from its values in `INTERACTION_COLUMNS` order."""
+    key, item, kind, count, first_at, last_at, weight = entry
+    return ItemInteraction(
+        identifier_key=str(key),
+        item_id=str(item),
+        type=str(kind),
+        count=int(count or 0),
+        weight=float(weight or 0.0),
+        first_at=int(first_at or 0),
+        last_at=int(last_at or 0),
+    )
+
+
 def interaction_of(row: Row) -> ItemInteraction:
     """An interaction from its row (`interactions/by_identifiers` columns)."""
-    return ItemInteraction(
-        identifier_key=str(row["id_key"]),
-        item_id=str(row["item_id"]),
-        type=str(row["type"]),
-        count=int(row["count"] or 0),
-        weight=float(row["weight"] or 0.0),
-        first_at=int(row["first_at"] or 0),
-        last_at=int(row["last_at"] or 0),
-    )
+    return interaction_from([row[column] for column in INTERACTION_COLUMNS])
 
 
 class Loaders:
