@@ -26,7 +26,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.dependencies import DEFAULT_MAX_ITEMS, IngestLimits, get_request_id
 from api.graphql.context import GraphQLServices
-from api.graphql.schema import graphql_router
+from api.graphql.post_route import GraphQLPostFastPath, GraphQLPostView
+from api.graphql.schema import build_schema, graphql_router
 from api.middleware import RequestContextMiddleware, log_json
 from api.routes import health, ingest, metrics, steward_page
 from customer_graph.runtime import (
@@ -115,13 +116,16 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    schema = build_schema()
+    # Inside RequestContextMiddleware: POST /graphql skips FastAPI's routing (post_route).
+    app.add_middleware(GraphQLPostFastPath, view=GraphQLPostView(schema, graphql_ide=None))
     app.add_middleware(RequestContextMiddleware)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(ingest.router)
-    app.include_router(graphql_router(), prefix="/graphql", tags=["graphql"])
+    app.include_router(graphql_router(schema), prefix="/graphql", tags=["graphql"])
     steward_page.install(app)  # /steward: the stewards' review page (static, no build)
     return app
 

@@ -24,14 +24,15 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
 
-import aiohttp
 import numpy as np
 
+from benchmarks.loopback_client import HttpError, LoopbackClient
 from benchmarks.machine import machine_info
 
 PROFILE = "id profile { firstName lastName city country piiRedacted }"
@@ -101,68 +102,88 @@ def _customers(data_dir: Path, count: int, seed: int) -> list[str]:
     return [customers[i] for i in rng.integers(0, len(customers), count)]
 
 
-async def _wait_ready(session: aiohttp.ClientSession, base: str, deadline: float) -> None:
+async def _wait_ready(client: LoopbackClient, deadline: float) -> None:
     while time.monotonic() < deadline:
         try:
-            async with session.get(f"{base}/readyz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientError:
+            if (await client.get("/readyz")).status == 200:
+                return
+        except HttpError:
             pass
         await asyncio.sleep(0.2)
     raise SystemExit("the API did not become ready in time")
 
 
-async def _schema_fields(session: aiohttp.ClientSession, base: str, key: str) -> set[str]:
+async def _post(client: LoopbackClient, document: dict[str, Any], key: str) -> Any:
+    answer = await client.post_json("/graphql", json.dumps(document).encode(), {"X-API-Key": key})
+    return answer.status, json.loads(answer.body)
+
+
+async def _schema_fields(client: LoopbackClient, key: str) -> set[str]:
     query = '{ __type(name: "Customer") { fields { name } } }'
-    async with session.post(
-        f"{base}/graphql", json={"query": query}, headers={"X-API-Key": key}
-    ) as response:
-        body = await response.json()
+    _status, body = await _post(client, {"query": query}, key)
     return {field["name"] for field in body["data"]["__type"]["fields"]}
 
 
-async def _drive(args: argparse.Namespace, base: str, key: str, meter: CpuMeter) -> dict[str, Any]:
-    connector = aiohttp.TCPConnector(limit=args.concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        await _wait_ready(session, base, time.monotonic() + 120)
-        fields = await _schema_fields(session, base, key)
+async def _open_loop(
+    customers: list[str], rate: float, send: Any, latencies: list[float]
+) -> tuple[list[bool], float]:
+    """Start one request per customer at `start + i / rate` (a task each, started on time
+    whatever the earlier ones are doing); latency counts from the scheduled time."""
+
+    async def one(customer: str, scheduled: float) -> bool:
+        ok = await send(customer)
+        latencies.append((time.perf_counter() - scheduled) * 1000)
+        return bool(ok)
+
+    tasks = []
+    start = time.perf_counter() + 0.01
+    for i, customer in enumerate(customers):
+        scheduled = start + i / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(customer, scheduled)))
+    results = await asyncio.gather(*tasks)
+    return results, time.perf_counter() - start
+
+
+async def _drive(args: argparse.Namespace, port: int, key: str, meter: CpuMeter) -> dict[str, Any]:
+    client = LoopbackClient("127.0.0.1", port, args.concurrency)
+    try:
+        await _wait_ready(client, time.monotonic() + 120)
+        fields = await _schema_fields(client, key)
         parts = [PROFILE, RECOMMENDATIONS]
         optional = [n for n in OPTIONAL_PARTS if n in fields and n not in args.without]
         parts += [OPTIONAL_PARTS[name] for name in optional]
         query = "query($id: ID!) { customer(id: $id) { " + " ".join(parts) + " } }"
         total = min(args.max_requests, int(args.rate * args.seconds))
         customers = _customers(args.data_dir, total + args.warmup, args.seed)
-        headers = {"X-API-Key": key}
 
-        async def one(customer: str, scheduled: float, latencies: list[float]) -> bool:
-            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            payload = {"query": query, "variables": {"id": customer}}
+        error_kinds: Counter[str] = Counter()
+
+        async def send(customer: str) -> bool:
             try:
-                async with session.post(f"{base}/graphql", json=payload, headers=headers) as r:
-                    body = await r.json()
-                    ok = r.status == 200 and not body.get("errors") and body["data"]["customer"]
-            except (aiohttp.ClientError, ValueError, KeyError, TypeError):
-                ok = False
-            latencies.append((time.perf_counter() - scheduled) * 1000)
-            return bool(ok)
+                status, body = await _post(
+                    client, {"query": query, "variables": {"id": customer}}, key
+                )
+            except (HttpError, ValueError) as error:
+                error_kinds[type(error).__name__ + ": " + str(error)[:80]] += 1
+                return False
+            if status != 200 or not isinstance(body, dict) or body.get("errors"):
+                error_kinds[f"status {status}: {str(body)[:80]}"] += 1
+                return False
+            if not (body.get("data") or {}).get("customer"):
+                error_kinds["no customer in the answer"] += 1
+                return False
+            return True
 
-        warm: list[float] = []
-        start = time.perf_counter()
-        await asyncio.gather(
-            *(one(c, start + i / args.rate, warm) for i, c in enumerate(customers[: args.warmup]))
-        )
+        await _open_loop(customers[: args.warmup], args.rate, send, [])
         latencies: list[float] = []
         cpu_before = meter.sample()
-        start = time.perf_counter() + 0.05
-        results = await asyncio.gather(
-            *(
-                one(c, start + i / args.rate, latencies)
-                for i, c in enumerate(customers[args.warmup :])
-            )
-        )
-        elapsed = time.perf_counter() - start
+        results, elapsed = await _open_loop(customers[args.warmup :], args.rate, send, latencies)
         cpu_after = meter.sample()
+    finally:
+        await client.close()
     values = np.array(latencies)
     cpu = {
         f"cpu_ms_per_request_{part}": round((cpu_after[part] - cpu_before[part]) * 1000 / total, 2)
@@ -177,6 +198,7 @@ async def _drive(args: argparse.Namespace, base: str, key: str, meter: CpuMeter)
         "p99_ms": round(float(np.percentile(values, 99)), 2),
         "max_ms": round(float(values.max()), 2),
         "errors": int(sum(1 for ok in results if not ok)),
+        "error_kinds": dict(error_kinds.most_common(5)),
         "query_parts": ["profile", "recommendations", *optional],
         "customers": len(set(customers)),
         **cpu,
@@ -233,7 +255,7 @@ def main() -> None:
     )
     try:
         meter = CpuMeter(server.pid, args.data_dir)
-        figures = asyncio.run(_drive(args, f"http://127.0.0.1:{port}", key, meter))
+        figures = asyncio.run(_drive(args, port, key, meter))
     finally:
         server.terminate()
         server.wait(timeout=30)

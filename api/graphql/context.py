@@ -69,7 +69,8 @@ class GraphQLContext(BaseContext):
 Info = strawberry.Info[GraphQLContext, None]
 
 
-def _services(request: Request) -> GraphQLServices:
+def services_of(request: Request) -> GraphQLServices:
+    """The services the app's lifespan built (`app.state.graphql`)."""
     try:
         return cast(GraphQLServices, request.app.state.graphql)
     except AttributeError:
@@ -87,7 +88,7 @@ async def get_context(
     """
     # The services are looked up here, not as a dependency of their own: FastAPI would run
     # a plain `def` dependency in its thread pool, a thread hand-off per request.
-    services = _services(request)
+    services = services_of(request)
     return GraphQLContext(principal_or_401(api_key, services.api_keys), services)
 
 

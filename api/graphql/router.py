@@ -1,5 +1,8 @@
 """The `/graphql` endpoint: strawberry's FastAPI router, with its HTTP errors as JSON.
 
+`JsonErrors` holds the behaviour below; `JsonErrorsGraphQLRouter` (GET, GraphiQL, POST)
+and `api.graphql.post_route.GraphQLPostView` (the fast path for POST) both use it.
+
 Strawberry answers a request it cannot read as GraphQL (no query, a body that is not JSON,
 a mutation over GET, an unknown `operationName`) with a plain-text 4xx; this router answers
 the API's JSON error envelope instead, `{"error": <reason>, "request_id": …}`, like every
@@ -21,6 +24,7 @@ from cross_web import HTTPException
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http.async_base_view import AsyncBaseHTTPView
 from strawberry.types.unset import UNSET
 
 from api.dependencies import get_ingest_limits, get_request_id
@@ -28,8 +32,9 @@ from api.graphql.context import GraphQLContext
 from api.routes.ingest import read_body_limited
 
 
-class JsonErrorsGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
-    """`GraphQLRouter` whose 4xx answers are JSON (see the module docstring)."""
+class JsonErrors(AsyncBaseHTTPView):  # type: ignore[type-arg]
+    """Mixed into a strawberry view: 4xx answers are JSON, POST bodies are read within the
+    byte limit, bodies strawberry would choke on are refused (see the module docstring)."""
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Strawberry's `run`; an HTTP error becomes the JSON error envelope."""
@@ -60,11 +65,16 @@ class JsonErrorsGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         return document
 
 
+class JsonErrorsGraphQLRouter(JsonErrors, GraphQLRouter[GraphQLContext, None]):
+    """`GraphQLRouter` whose 4xx answers are JSON (see the module docstring)."""
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
 def _error(request: Request, error: HTTPException) -> Response:
+    """The JSON error envelope of a strawberry HTTP error."""
     return JSONResponse(
         {"error": error.reason, "request_id": get_request_id(request)},
         status_code=error.status_code,
