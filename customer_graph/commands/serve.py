@@ -23,12 +23,6 @@ def serve(
     run_api(get_settings(), host, port, workers)
 
 
-# httptools (C) parses HTTP in about half the CPU of h11 (pure Python): ~0.15 ms a request
-# at the frontend benchmark's rate (benchmarks/RESULTS.md). Named, so a missing package is
-# an error rather than a silent fall-back to h11.
-HTTP_PARSER = "httptools"
-
-
 def run_api(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Run the API app under uvicorn until it is stopped (in this process, or in `workers`
     processes that each build the app from the environment's settings)."""
@@ -36,6 +30,11 @@ def run_api(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.http_protocol import NoDelayHttpToolsProtocol
+
+    # httptools (C) parses HTTP in about half the CPU of h11 (~0.15 ms a request at the
+    # frontend benchmark's rate); the subclass also turns Nagle off on every connection,
+    # which uvicorn's multi-worker socket left on (a 40 ms stall; api/http_protocol.py).
 
     level = settings.log_level.lower()
     # access_log off: the API writes one JSON line per request itself.
@@ -47,7 +46,7 @@ def run_api(settings: Settings, host: str, port: int, workers: int = 1) -> None:
             log_level=level,
             access_log=False,
             proxy_headers=False,
-            http=HTTP_PARSER,
+            http=NoDelayHttpToolsProtocol,
         )
     else:  # each worker process calls the factory (settings come from CG_* variables)
         uvicorn.run(
@@ -59,5 +58,5 @@ def run_api(settings: Settings, host: str, port: int, workers: int = 1) -> None:
             log_level=level,
             access_log=False,
             proxy_headers=False,
-            http=HTTP_PARSER,
+            http=NoDelayHttpToolsProtocol,
         )

@@ -10,7 +10,8 @@ import pytest
 
 from api.graphql.post_route import GraphQLPostView
 from api.graphql.router import JsonErrorsGraphQLRouter
-from tests.api.conftest import KEYS, sample
+from tests.api.conftest import sample
+from tests.api.graphql_world import KEYS
 
 TYPENAME = "{ __typename }"
 
