@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
+from torch import nn
 
 from gnn.artifact_contract import category_codes, seen_csr
 from gnn.inference import graph_of
@@ -55,6 +56,8 @@ def model_arrays(model: GraphSage, data: Interactions) -> dict[str, np.ndarray]:
         # The x⁰ serving starts a new user from, scaled as a known user's (`user_id_scale`).
         arrays["unknown_user_x0"] = _array(model.unknown_user_x0 * model.user_id_scale)
         arrays["unknown_item_x0"] = _array(model.unknown_item_x0)
+        if model.item_item_lins is not None and graph.item_from_items is not None:
+            arrays.update(_item_item_arrays(model, graph.item_from_items.forward_matrix))
     popularity = np.bincount(data.items, minlength=data.n_items).astype(np.float32)
     arrays["item_popularity"] = popularity
     arrays["seen_indptr"], arrays["seen_indices"] = seen_csr(data.users, data.items, data.n_users)
@@ -65,6 +68,20 @@ def model_arrays(model: GraphSage, data: Interactions) -> dict[str, np.ndarray]:
         arrays["seen_weights"] = weights[order].astype(np.float32)
     codes, _ = category_codes(data.item_categories, data.n_items)
     arrays["item_category_codes"] = codes
+    return arrays
+
+
+def _item_item_arrays(model: GraphSage, matrix: torch.Tensor) -> dict[str, np.ndarray]:
+    """The item-item relation: each item's neighbours with their mean weights (CSR, rows
+    sum to 1) and each layer's weight on that mean."""
+    assert model.item_item_lins is not None
+    arrays = {
+        "item_item_indptr": matrix.crow_indices().numpy().astype(np.int64),
+        "item_item_indices": matrix.col_indices().numpy().astype(np.int64),
+        "item_item_weights": _array(matrix.values()),
+    }
+    for layer, lin in enumerate(model.item_item_lins):
+        arrays[f"item_item_conv_{layer}_w"] = _array(cast(nn.Linear, lin).weight)
     return arrays
 
 
@@ -83,6 +100,8 @@ def artifact_meta(data: Interactions, model: GraphSage) -> dict[str, Any]:
         "user_recency_half_life_days": model.user_recency_half_life_days,
         # Informational: already applied to user_layer_0 and unknown_user_x0.
         "user_id_scale": model.user_id_scale,
+        # Informational: the item-item neighbours are in the item_item_* arrays.
+        "item_item_neighbours": model.item_item_neighbours,
         "categories": categories,
         "interactions": len(data),
         # Interactions after this (epoch ms) are news to the served embeddings.

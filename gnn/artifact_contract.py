@@ -14,6 +14,9 @@ neighbours; a user's mean is weighted by ``seen_weights`` when meta
 ``normalize_output`` is true; score(u, i) = inner product + ``item_bias[i]`` (the optional
 ``item_bias`` array: the learned per-item term and popularity prior of the decoder, zero
 when absent; it ranks a user's items, item-to-item similarity does not use it).
+With the optional item-item relation (``item_item_indptr`` / ``_indices`` / ``_weights``: each
+item's neighbours and mean weights, rows summing to 1, and ``item_item_conv_{l}_w``), an
+item's update also adds ``(Σ_j w_ij item x^l_j) @ item_item_conv_l_w.T`` inside ``act_l``.
 
 `required_arrays` names the arrays of ``arrays.npz``; `artifact_problems` checks their
 shapes, dtypes and values against the counts and the contract fields of ``meta.json``.
@@ -147,6 +150,7 @@ def artifact_problems(
             problems.append("seen_weights must be float32, one per seen_indices entry")
         elif not (np.isfinite(weights).all() and np.all(weights > 0)):
             problems.append("seen_weights must be finite and positive")
+    problems += _item_item_problems(arrays, n_items, dim, layers)
     if arrays["item_category_codes"].dtype != np.int32:
         problems.append(f"item_category_codes is {arrays['item_category_codes'].dtype}, not int32")
     if problems:
@@ -161,4 +165,35 @@ def artifact_problems(
     codes = arrays["item_category_codes"]
     if len(codes) and (codes.min() < -1 or codes.max() >= len(categories)):
         problems.append(f"item_category_codes outside -1..{len(categories) - 1} (meta categories)")
+    return problems
+
+
+def _item_item_problems(
+    arrays: Mapping[str, np.ndarray], n_items: int, dim: int, layers: int
+) -> list[str]:
+    """What is wrong with the optional item-item relation (empty when absent or well formed)."""
+    names = ["item_item_indptr", "item_item_indices", "item_item_weights"]
+    names += [f"item_item_conv_{layer}_w" for layer in range(layers)]
+    present = [name for name in names if name in arrays]
+    if not present:
+        return []
+    if len(present) < len(names):
+        return [f"item-item relation incomplete: missing {sorted(set(names) - set(present))}"]
+    problems: list[str] = []
+    indptr, indices = arrays["item_item_indptr"], arrays["item_item_indices"]
+    weights = arrays["item_item_weights"]
+    if indptr.dtype != np.int64 or indices.dtype != np.int64 or weights.dtype != np.float32:
+        problems.append("item_item_indptr/indices must be int64 and item_item_weights float32")
+    elif indptr.shape != (n_items + 1,) or indptr[0] != 0 or indptr[-1] != len(indices):
+        problems.append("item_item_indptr does not span item_item_indices (CSR)")
+    elif np.any(np.diff(indptr) < 0) or weights.shape != indices.shape:
+        problems.append("item_item_indptr must be non-decreasing, one weight per index")
+    elif len(indices) and (indices.min() < 0 or indices.max() >= n_items):
+        problems.append("item_item_indices holds item indices out of range")
+    elif not (np.isfinite(weights).all() and np.all(weights > 0)):
+        problems.append("item_item_weights must be finite and positive")
+    for layer in range(layers):
+        w = arrays[f"item_item_conv_{layer}_w"]
+        if w.shape != (dim, dim) or w.dtype != np.float32 or not np.isfinite(w).all():
+            problems.append(f"item_item_conv_{layer}_w must be finite float32 ({dim}, {dim})")
     return problems

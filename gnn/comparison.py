@@ -88,7 +88,8 @@ def embedding_scores(users: np.ndarray, items: np.ndarray) -> Callable[[np.ndarr
 def train_and_score(
     split: Split, config: GnnConfig, progress: Callable[[str], None] | None = None
 ) -> tuple[TrainingRun, dict[str, float]]:
-    """Train GraphSAGE on `split.train` (early stop on valid NDCG@20), score it on test."""
+    """Train GraphSAGE on `split.train` (early stop on valid NDCG@20, or on the later
+    validation items with `early_stopping = "late_validation"`), score it on test."""
     say = progress or (lambda _message: None)
 
     def validate(users: np.ndarray, items: np.ndarray) -> float:
@@ -99,11 +100,37 @@ def train_and_score(
         figures = ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch")
         say(f"graphsage epoch {epoch}: {figures}")
 
-    run = train_graphsage(split.train, config, validate, on_epoch)
+    late = late_validation(split)
+    grid = list(config.user_id_scale_grid) or [config.user_id_scale]
+
+    def validate_late(run: TrainingRun) -> float:
+        # The best over the scale grid: the scale is chosen again after training, likewise.
+        kept = run.model.user_id_scale
+        best = max(late_validation_scores(run, late, grid).values())
+        run.model.user_id_scale = kept
+        return best
+
+    if config.early_stopping == "late_validation" and len(late[1]) > 0:
+        run = train_graphsage(split.train, config, None, on_epoch, validate_late)
+    else:
+        run = train_graphsage(split.train, config, validate, on_epoch)
     if config.user_id_scale_grid:
         choose_user_id_scale(run, split, config.user_id_scale_grid, say)
     users, items = run.scoring_embeddings()
     return run, ranking_metrics(embedding_scores(users, items), split, ks=KS)
+
+
+def late_validation_scores(
+    run: TrainingRun, late: tuple[Interactions, Interactions], grid: Sequence[float]
+) -> dict[float, float]:
+    """NDCG@20 on the later validation items (`late` = `late_validation(split)`) with the
+    model's `user_id_scale` set to each value of `grid` (left at the last one)."""
+    scores: dict[float, float] = {}
+    for scale in grid:
+        run.model.user_id_scale = scale
+        fn = embedding_scores(*run.scoring_embeddings())
+        scores[scale] = ranking_metrics(fn, late, ks=(20,))[MAIN_METRIC]
+    return scores
 
 
 def choose_user_id_scale(
@@ -116,12 +143,7 @@ def choose_user_id_scale(
     if len(seen_and_truth[1]) == 0:
         say("graphsage user_id_scale kept: no user has two validation items")
         return run.model.user_id_scale
-    for scale in grid:
-        run.model.user_id_scale = scale
-        scores = embedding_scores(*run.scoring_embeddings())
-        run.user_id_scale_scores[scale] = ranking_metrics(scores, seen_and_truth, ks=(20,))[
-            MAIN_METRIC
-        ]
+    run.user_id_scale_scores.update(late_validation_scores(run, seen_and_truth, grid))
     best = max(grid, key=lambda scale: (run.user_id_scale_scores[scale], -grid.index(scale)))
     run.model.user_id_scale = best
     figures = ", ".join(f"{k:g}: {v:.4f}" for k, v in run.user_id_scale_scores.items())

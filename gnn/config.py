@@ -68,6 +68,24 @@ class GnnConfig(BaseModel):
         description="After training, choose user_id_scale among these by NDCG@20 on each "
         "user's later validation items (gnn.split.late_validation); empty = keep it.",
     )
+    item_item_neighbours: int = Field(
+        0,
+        ge=0,
+        description="> 0: item layers also aggregate each item's this many most similar items "
+        "(cosine of the training user columns, `gnn.item_item`); 0 = off.",
+    )
+    item_item_weighted: bool = Field(
+        False, description="The item-item mean weighs neighbours by similarity (else equally)."
+    )
+    item_item_shrink: float = Field(
+        0.0, ge=0.0, description="Item-item similarity x_i·x_j / (|x_i| |x_j| + shrink)."
+    )
+    early_stopping: Literal["valid", "late_validation"] = Field(
+        "valid",
+        description="Early stop on NDCG@20 of the validation items (history = train), or of "
+        "each user's later validation items (`gnn.split.late_validation`; best over "
+        "user_id_scale_grid).",
+    )
     loss: Literal["bpr", "softmax", "multinomial"] = "softmax"
     temperature: float = Field(0.2, gt=0.0)
     user_batch: int = Field(1024, ge=1)

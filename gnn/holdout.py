@@ -53,7 +53,12 @@ def _graph_without(
     step_graph = graph_tensors(
         train.users[kept], train.items[kept], train.n_users, train.n_items, None, None, weights
     )
-    return replace(step_graph, item_features=graph.item_features, user_features=graph.user_features)
+    return replace(
+        step_graph,
+        item_features=graph.item_features,
+        user_features=graph.user_features,
+        item_from_items=graph.item_from_items,
+    )
 
 
 def _rows(train: Interactions, mask: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:

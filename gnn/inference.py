@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gnn.interactions import Interactions
+from gnn.item_item import item_neighbours
 from gnn.model import GraphSage, GraphTensors, graph_tensors
 from gnn.recency import user_recency
 from gnn.user_features import category_features
@@ -23,6 +24,17 @@ def graph_of(model: GraphSage, data: Interactions) -> GraphTensors:
     weights = None
     if model.user_recency_half_life_days > 0:
         weights = user_recency(data, model.user_recency_half_life_days)
+    item_item = None
+    if model.item_item_neighbours > 0:
+        item_item = item_neighbours(data, model.item_item_neighbours, model.item_item_shrink)
     return graph_tensors(
-        data.users, data.items, data.n_users, data.n_items, features, users, weights
+        data.users,
+        data.items,
+        data.n_users,
+        data.n_items,
+        features,
+        users,
+        weights,
+        item_item,
+        model.item_item_weighted,
     )

@@ -68,6 +68,7 @@ class GraphTensors:
     n_users: int
     n_items: int
     user_features: Tensor | None = None  # sparse COO (n_users, n_categories): category shares
+    item_from_items: MeanAdjacency | None = None  # (n_items, n_items): item-item neighbours
 
 
 def _csr_tensor(matrix: sp.spmatrix) -> Tensor:
@@ -104,9 +105,12 @@ def graph_tensors(
     item_features: sp.csr_matrix | None,
     user_features: sp.csr_matrix | None = None,
     user_edge_weights: np.ndarray | None = None,
+    item_item: sp.csr_matrix | None = None,
+    item_item_weighted: bool = False,
 ) -> GraphTensors:
     """Adjacencies and features as torch tensors. A neighbourhood is a set (unweighted mean)
-    except a user's when `user_edge_weights` (one > 0 per edge) make it a weighted mean."""
+    except a user's when `user_edge_weights` (one > 0 per edge) make it a weighted mean, and
+    an item's item-item neighbours (`item_item`) when `item_item_weighted`."""
     ones = np.ones(len(users), np.float32)
     adjacency = sp.csr_matrix((ones, (users, items)), shape=(n_users, n_items))
     user_side = adjacency
@@ -120,6 +124,7 @@ def graph_tensors(
         n_users,
         n_items,
         _coo_tensor(user_features),
+        None if item_item is None else MeanAdjacency(item_item, weighted=item_item_weighted),
     )
 
 
@@ -146,6 +151,9 @@ class GraphSage(nn.Module):
         user_recency_half_life_days: float = 0.0,
         user_id_dropout: float = 0.0,
         user_id_scale: float = 1.0,
+        item_item_neighbours: int = 0,
+        item_item_weighted: bool = False,
+        item_item_shrink: float = 0.0,
     ) -> None:
         super().__init__()
         if combine not in ("mean", "last"):
@@ -191,6 +199,17 @@ class GraphSage(nn.Module):
         self.item_convs = nn.ModuleList(MeanSAGEConv((dim, dim), dim) for _ in range(layers))
         for conv in [*self.user_convs, *self.item_convs]:
             _near_identity(conv)
+        # Item layers also add item_item_lins[l](mean of the item's item-item neighbours),
+        # zero at first (the model starts as the plain bipartite one); how the neighbours are
+        # found (`gnn.item_item`) is kept for building the graph at inference.
+        self.item_item_neighbours = item_item_neighbours
+        self.item_item_weighted, self.item_item_shrink = item_item_weighted, item_item_shrink
+        self.item_item_lins: nn.ModuleList | None = None
+        if item_item_neighbours > 0:
+            lins = [nn.Linear(dim, dim, bias=False) for _ in range(layers)]
+            for lin in lins:
+                nn.init.zeros_(lin.weight)
+            self.item_item_lins = nn.ModuleList(lins)
 
     def layer_zero(self, graph: GraphTensors) -> tuple[Tensor, Tensor]:
         """x⁰ for every user and item."""
@@ -219,6 +238,9 @@ class GraphSage(nn.Module):
             i_in = nn.functional.dropout(items, self.dropout, self.training)
             new_users = user_conv((i_in, u_in), graph.user_from_items)
             new_items = item_conv((u_in, i_in), graph.item_from_users)
+            if self.item_item_lins is not None and graph.item_from_items is not None:
+                item_item = neighbour_mean(graph.item_from_items, i_in)
+                new_items = new_items + self.item_item_lins[index](item_item)
             if index < self.n_layers - 1:
                 new_users, new_items = new_users.relu(), new_items.relu()
             users, items = new_users, new_items

@@ -14,6 +14,7 @@ from torch import Tensor
 from gnn.config import GnnConfig
 from gnn.holdout import random_holdout, temporal_holdout, user_edge_weights
 from gnn.interactions import Interactions
+from gnn.item_item import item_neighbours
 from gnn.model import GraphSage, GraphTensors, graph_tensors
 from gnn.recency import global_recency, user_recency
 from gnn.user_features import category_features
@@ -145,9 +146,11 @@ def train_graphsage(
     config: GnnConfig,
     validate: Validator | None = None,
     progress: Callable[[int, dict[str, float]], None] | None = None,
+    validate_run: Callable[[TrainingRun], float] | None = None,
 ) -> TrainingRun:
-    """Train on `train`; with `validate`, keep the best epoch and stop after `patience` epochs
-    without improvement."""
+    """Train on `train`; with `validate` (of the scoring embeddings) or `validate_run` (of the
+    run, model in eval mode), keep the best epoch and stop after `patience` epochs without
+    improvement."""
     started = time.perf_counter()
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -167,6 +170,8 @@ def train_graphsage(
         features,
         shares,
         user_edge_weights(train, config),
+        item_neighbours(train, config.item_item_neighbours, config.item_item_shrink),
+        config.item_item_weighted,
     )
     model = GraphSage(
         train.n_users,
@@ -185,6 +190,9 @@ def train_graphsage(
         user_recency_half_life_days=config.user_recency_half_life_days,
         user_id_dropout=config.user_id_dropout,
         user_id_scale=config.user_id_scale,
+        item_item_neighbours=config.item_item_neighbours,
+        item_item_weighted=config.item_item_weighted,
+        item_item_shrink=config.item_item_shrink,
     )
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(trainable, lr=config.learning_rate)
@@ -199,6 +207,7 @@ def train_graphsage(
             graph_tensors(train.users, train.items, train.n_users, train.n_items, None),
             item_features=graph.item_features,
             user_features=graph.user_features,
+            item_from_items=graph.item_from_items,
         )
     if config.temporal_holdout > 0:
         if config.loss != "multinomial" or config.edge_holdout > 0:
@@ -252,9 +261,14 @@ def train_graphsage(
             optimizer.step()
             total += float(loss.detach())
         row = {"epoch": float(epoch), "loss": total / steps}
-        if validate is not None and (epoch % config.eval_every == 0 or epoch == config.max_epochs):
-            users_np, items_np = run.scoring_embeddings()
-            score = validate(users_np, items_np)
+        checked = validate is not None or validate_run is not None
+        if checked and (epoch % config.eval_every == 0 or epoch == config.max_epochs):
+            if validate_run is not None:
+                model.eval()
+                score = validate_run(run)
+            else:
+                assert validate is not None
+                score = validate(*run.scoring_embeddings())
             row["valid"] = score
             if score > best:
                 best, stale, run.best_epoch = score, 0, epoch

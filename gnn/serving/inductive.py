@@ -11,6 +11,7 @@ training neighbours and its stored ``x⁰``, the result is its stored final embe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -27,6 +28,17 @@ class SparseRow(Protocol):
         """The row in CSR form (``indices`` and ``data``)."""
 
 
+@dataclass(frozen=True)
+class SameSide:
+    """A second relation to nodes of the node's own side (the item-item edges): per layer the
+    neighbours' stored rows (``same_layers``) meaned with `weights`, times ``convs[l]``."""
+
+    same_layers: Sequence[np.ndarray]
+    convs: Sequence[np.ndarray]  # per layer W.T, (d, d)
+    neighbours: np.ndarray
+    weights: np.ndarray  # sums to 1
+
+
 def _propagate(
     x0: np.ndarray,
     neighbour_layers: Sequence[np.ndarray],
@@ -36,6 +48,7 @@ def _propagate(
     activation: str,
     combine: str,
     normalize: bool = False,
+    same: SameSide | None = None,
 ) -> np.ndarray:
     x = np.asarray(x0, np.float64)
     outputs = [x]
@@ -46,7 +59,11 @@ def _propagate(
         else:
             rows = neighbour_layers[layer][neighbours].astype(np.float64)
             mean = rows.mean(axis=0) if weights is None else weights @ rows
-        x = mean @ conv.wn_t + conv.bn + x @ conv.ws_t
+        extra = 0.0
+        if same is not None and len(same.neighbours):
+            rows = same.same_layers[layer][same.neighbours].astype(np.float64)
+            extra = (same.weights.astype(np.float64) @ rows) @ same.convs[layer]
+        x = mean @ conv.wn_t + conv.bn + x @ conv.ws_t + extra
         if layer < layers - 1 and activation == "relu":
             x = np.maximum(x, 0.0)
         outputs.append(x)
@@ -122,15 +139,24 @@ def embed_item(
     user_indices: Sequence[int] | np.ndarray = (),
     *,
     x0: np.ndarray | None = None,
+    item_neighbours: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The final embedding (float32, ``[d]``) of an item added after training, from its
     features and the (known) users who interacted with it so far (may be none).
 
     `x0` replaces the layer-0 input (e.g. a known item's stored ``item_layer_0`` row); the
-    feature row is then ignored.
+    feature row is then ignored. With a model that has the item-item relation,
+    `item_neighbours` (indices, mean weights; e.g. `LoadedModel.item_neighbours` of a known
+    item) adds its term; a new item has no item-item edges until the next training (they are
+    computed from the training graph), so by default the term is zero.
     """
     neighbours, _ = _neighbours(user_indices, None, model.n_users)
     start = item_x0(model, feature_row) if x0 is None else x0
+    same = None
+    if model.item_item_convs and item_neighbours is not None:
+        found, w = _neighbours(item_neighbours[0], item_neighbours[1], model.n_items)
+        if w is not None:
+            same = SameSide(model.item_layers, model.item_item_convs, found, w)
     return _propagate(
         start,
         model.user_layers,
@@ -140,6 +166,7 @@ def embed_item(
         model.activation,
         model.combine,
         model.normalize,
+        same,
     )
 
 

@@ -78,6 +78,12 @@ class LoadedModel:
     category_items: dict[str, np.ndarray]  # name -> sorted item indices
     item_features_encoder: str | None  # `ItemFeatureEncoder.to_json()` text
     load_seconds: float = field(default=0.0)
+    # The optional item-item relation: per layer Wii.T (d, d) float64 (empty: none), and
+    # each item's neighbours with their mean weights (CSR over items).
+    item_item_convs: list[np.ndarray] = field(default_factory=list)
+    item_item_indptr: np.ndarray | None = None  # (I+1,) int64
+    item_item_indices: np.ndarray | None = None  # (nnz,) int64
+    item_item_weights: np.ndarray | None = None  # (nnz,) float32, each row sums to 1
 
     @property
     def n_users(self) -> int:
@@ -99,6 +105,15 @@ class LoadedModel:
         if self.seen_weights is None:
             return None
         return self.seen_weights[self.seen_indptr[user] : self.seen_indptr[user + 1]]
+
+    def item_neighbours(self, item: int) -> tuple[np.ndarray, np.ndarray]:
+        """A known item's item-item neighbours and their mean weights (empty without the
+        relation)."""
+        if self.item_item_indptr is None or self.item_item_indices is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        assert self.item_item_weights is not None
+        start, end = self.item_item_indptr[item], self.item_item_indptr[item + 1]
+        return self.item_item_indices[start:end], self.item_item_weights[start:end]
 
     def category_of(self, item: int) -> str | None:
         """The category name of an item index, None when it has none."""
@@ -199,6 +214,14 @@ def build(
         category_items=category_items,
         item_features_encoder=_encoder_json(meta.get("item_features_encoder")),
         load_seconds=time.perf_counter() - started,
+        item_item_convs=[
+            np.ascontiguousarray(arrays[f"item_item_conv_{layer}_w"].T, dtype=np.float64)
+            for layer in range(layers)
+            if f"item_item_conv_{layer}_w" in arrays
+        ],
+        item_item_indptr=arrays.get("item_item_indptr"),
+        item_item_indices=arrays.get("item_item_indices"),
+        item_item_weights=arrays.get("item_item_weights"),
     )
 
 

@@ -9,8 +9,13 @@ import pytest
 import torch
 
 from gnn.artifact import artifact_meta, model_arrays
-from gnn.comparison import choose_user_id_scale, embedding_scores
-from gnn.config import GnnConfig
+from gnn.comparison import (
+    choose_user_id_scale,
+    embedding_scores,
+    late_validation_scores,
+    train_and_score,
+)
+from gnn.config import GnnConfig, load_config
 from gnn.metrics import ranking_metrics
 from gnn.model import GraphSage, graph_tensors
 from gnn.recency import DAY_MS
@@ -96,8 +101,9 @@ def test_late_validation_splits_each_users_validation_items_in_time() -> None:
             assert truth.first_at[later].min() >= max(earlier)
     one_item = temporal_split(planted(users=10, per_user=5))  # one validation item each
     assert len(late_validation(one_item)[1]) == 0
-    run = train_graphsage(one_item.train, FAST.with_overrides(max_epochs=1))
-    assert choose_user_id_scale(run, one_item, [0.5], lambda _message: None) == 1.0
+    kept = FAST.with_overrides(max_epochs=1, user_id_scale=0.75)
+    run = train_graphsage(one_item.train, kept)
+    assert choose_user_id_scale(run, one_item, [0.5], lambda _message: None) == 0.75
 
 
 def test_the_scale_is_chosen_on_late_validation_and_recorded() -> None:
@@ -114,3 +120,19 @@ def test_the_scale_is_chosen_on_late_validation_and_recorded() -> None:
         run.model.user_id_scale = scale
         again = ranking_metrics(embedding_scores(*run.scoring_embeddings()), seen_and_truth)
         assert again["ndcg@20"] == pytest.approx(recorded)
+
+
+def test_early_stopping_on_late_validation_scores_the_best_scale_of_the_grid() -> None:
+    split = temporal_split(planted(users=60, per_user=20))
+    grid = [1.0, 0.5]
+    config = FAST.with_overrides(
+        max_epochs=3, early_stopping="late_validation", user_id_scale_grid=grid
+    )
+    assert load_config().early_stopping == "valid"
+    run, _ = train_and_score(split, config)
+    assert run.model.user_id_scale in grid
+    # The last epoch's figure is the best late-validation NDCG@20 over the grid.
+    last = train_graphsage(split.train, config.with_overrides(max_epochs=run.best_epoch))
+    scores = late_validation_scores(last, late_validation(split), grid)
+    recorded = run.history[run.best_epoch - 1]["valid"]
+    assert recorded == pytest.approx(max(scores.values()))
