@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,10 @@ async def _schema_fields(client: LoopbackClient, key: str) -> set[str]:
 
 
 async def _open_loop(
-    customers: list[str], rate: float, send: Any, latencies: list[float]
+    customers: list[str],
+    rate: float,
+    send: Callable[[str], Awaitable[bool]],
+    latencies: list[float],
 ) -> tuple[list[bool], float]:
     """Start one request per customer at `start + i / rate` (a task each, started on time
     whatever the earlier ones are doing); latency counts from the scheduled time."""

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]
 
 from gnn.interactions import Interactions
+from gnn.item_item import similarity_blocks
 
 MAX_DENSE_ITEMS = 20_000
 
@@ -130,20 +131,11 @@ class ItemKNN:
         """Compute the pruned item-item similarity in column blocks (sparse scipy)."""
         matrix = _weighted(train, self.weighting)
         n_items = train.n_items
-        columns = matrix.tocsc()
-        transposed = columns.T.tocsr()
-        norms = np.sqrt(np.asarray(columns.multiply(columns).sum(axis=0)).ravel())
         keep = min(self.neighbours, max(n_items - 1, 1))
-        step = max(1, min(n_items, 2**23 // max(n_items, 1)))
         rows_out: list[np.ndarray] = []
         cols_out: list[np.ndarray] = []
         vals_out: list[np.ndarray] = []
-        for start in range(0, n_items, step):
-            block = np.arange(start, min(start + step, n_items))
-            dots = np.asarray((transposed @ columns[:, block]).toarray(), np.float32)
-            denominator = np.outer(norms, norms[block]) + self.shrink + 1e-12
-            sims = dots / denominator.astype(np.float32)
-            sims[block, np.arange(len(block))] = 0.0  # an item is not its own neighbour
+        for block, sims in similarity_blocks(matrix, self.shrink, np.float32):
             if keep < n_items:
                 top = np.argpartition(-sims, keep - 1, axis=0)[:keep]
             else:

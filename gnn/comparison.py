@@ -100,17 +100,18 @@ def train_and_score(
         figures = ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch")
         say(f"graphsage epoch {epoch}: {figures}")
 
-    late = late_validation(split)
+    late = late_validation(split) if config.early_stopping == "late_validation" else None
     grid = list(config.user_id_scale_grid) or [config.user_id_scale]
 
     def validate_late(run: TrainingRun) -> float:
+        assert late is not None
         # The best over the scale grid: the scale is chosen again after training, likewise.
         kept = run.model.user_id_scale
         best = max(late_validation_scores(run, late, grid).values())
         run.model.user_id_scale = kept
         return best
 
-    if config.early_stopping == "late_validation" and len(late[1]) > 0:
+    if late is not None and len(late[1]) > 0:
         run = train_graphsage(split.train, config, None, on_epoch, validate_late)
     else:
         run = train_graphsage(split.train, config, validate, on_epoch)

@@ -55,6 +55,13 @@ class TrainingRun:
         return np.hstack([users, ones]), np.hstack([items, column])
 
 
+def item_item_graph(train: Interactions, config: GnnConfig) -> sp.csr_matrix | None:
+    """The item-item neighbours the item layers aggregate over (None when the option is off)."""
+    if config.item_item_neighbours <= 0:
+        return None
+    return item_neighbours(train, config.item_item_neighbours, config.item_item_shrink)
+
+
 def recency(train: Interactions, config: GnnConfig) -> np.ndarray:
     """Per edge 0.5^(age / half-life), age = time from its last interaction to the latest one
     in `train` or of its user (`recency_reference`); ones when `recency_half_life_days` is 0."""
@@ -170,7 +177,7 @@ def train_graphsage(
         features,
         shares,
         user_edge_weights(train, config),
-        item_neighbours(train, config.item_item_neighbours, config.item_item_shrink),
+        item_item_graph(train, config),
         config.item_item_weighted,
     )
     model = GraphSage(

@@ -13,8 +13,6 @@ as the FastAPI route did, in the same JSON envelope.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -38,21 +36,17 @@ class _Route:
 class GraphQLPostView(JsonErrors, GraphQL[GraphQLContext, None]):
     """Strawberry's ASGI view with the API's context and JSON errors."""
 
-    async def get_context(self, request: Request | Any, response: Response | Any) -> Any:
-        """The same context as the FastAPI route's (`api.graphql.context.get_context`)."""
-        services = services_of(request)
-        principal = principal_or_401(request.headers.get(API_KEY_HEADER), services.api_keys)
-        context = GraphQLContext(principal, services)
-        context.request, context.response = request, response
-        return context
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         response: Response
         try:
-            # The key first: a wrong key is a 401 whatever the body (as through FastAPI).
-            principal_or_401(request.headers.get(API_KEY_HEADER), services_of(request).api_keys)
-            response = await self.run(request)
+            # The context (and its key check) first: a wrong key is a 401 whatever the body,
+            # as through FastAPI, whose route builds it in `api.graphql.context.get_context`.
+            services = services_of(request)
+            principal = principal_or_401(request.headers.get(API_KEY_HEADER), services.api_keys)
+            context = GraphQLContext(principal, services)
+            context.request = request
+            response = await self.run(request, context=context)
         except HTTPException as error:
             response = JSONResponse(
                 {"error": error.detail, "request_id": get_request_id(request)},
